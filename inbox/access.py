@@ -1,0 +1,36 @@
+"""Who may do what. Checks raise PermissionDenied; they never change anything."""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
+
+from inbox.models import AgentProfile
+
+
+def is_agent(user: User | AnonymousUser) -> bool:
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or AgentProfile.objects.filter(user=user).exists()
+
+
+def is_admin(user: User | AnonymousUser) -> bool:
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or AgentProfile.objects.filter(user=user, role=AgentProfile.Role.ADMIN).exists()
+
+
+def check_agent(user: User | AnonymousUser) -> None:
+    if not is_agent(user):
+        raise PermissionDenied("Only support agents can see the inbox")
+
+
+def agent_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        check_agent(request.user)
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,38 @@
+"""The one way realtime events leave the app: after commit, small dicts, to id-named groups.
+
+Only services call ``event_publish``. Browsers treat an event as a hint to refetch the
+partial it names, so payloads carry ids, never customer text.
+"""
+
+from collections.abc import Iterable
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+INBOX_GROUP = "inbox"  # every connected agent: list and counts
+
+
+def conversation_group(conversation_id: int) -> str:
+    return f"conversation.{conversation_id}"
+
+
+def agent_group(user_id: int) -> str:
+    return f"agent.{user_id}"
+
+
+def event_publish(*, type: str, op: str, groups: Iterable[str], **ids: int | str | None) -> None:
+    """Send ``{"type", "op", **ids}`` to ``groups`` once the current transaction commits.
+
+    Nothing is sent if the transaction rolls back. A broken channel layer is logged, never
+    raised: the data is already committed and clients resync from the database.
+    """
+    event = {"type": type, "op": op, **ids}
+    targets = tuple(dict.fromkeys(groups))
+    transaction.on_commit(lambda: _dispatch(targets, event), robust=True)
+
+
+def _dispatch(groups: tuple[str, ...], event: dict) -> None:
+    layer = get_channel_layer()
+    for group in groups:
+        async_to_sync(layer.group_send)(group, {"type": "inbox.event", "event": event})

@@ -1,0 +1,251 @@
+"""The domain: one customer record across channels, their conversations and messages."""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+
+
+class Channel(models.TextChoices):
+    CHAT = "chat", "Live chat"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    SMS = "sms", "SMS"
+    EMAIL = "email", "Email"
+
+
+class ContactKind(models.TextChoices):
+    PHONE = "phone", "Phone"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    EMAIL = "email", "Email"
+    CHAT = "chat", "Chat visitor"
+
+
+CHANNEL_CONTACT_KIND = {
+    Channel.CHAT: ContactKind.CHAT,
+    Channel.WHATSAPP: ContactKind.WHATSAPP,
+    Channel.SMS: ContactKind.PHONE,
+    Channel.EMAIL: ContactKind.EMAIL,
+}
+
+
+class Team(models.Model):
+    class Policy(models.TextChoices):
+        ROUND_ROBIN = "round_robin", "Round robin"
+        LEAST_LOADED = "least_loaded", "Least loaded"
+
+    name = models.CharField(max_length=100, unique=True)
+    assignment_policy = models.CharField(max_length=20, choices=Policy, default=Policy.LEAST_LOADED)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgentProfile(models.Model):
+    class Role(models.TextChoices):
+        AGENT = "agent", "Agent"
+        LEAD = "lead", "Team lead"
+        ADMIN = "admin", "Admin"
+
+    class Presence(models.TextChoices):
+        ONLINE = "online", "Online"
+        AWAY = "away", "Away"
+        OFFLINE = "offline", "Offline"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent")
+    role = models.CharField(max_length=10, choices=Role, default=Role.AGENT)
+    teams = models.ManyToManyField(Team, related_name="agents", blank=True)
+    capacity = models.PositiveIntegerField(default=8, help_text="Most open conversations at once")
+    presence = models.CharField(max_length=10, choices=Presence, default=Presence.OFFLINE)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN or self.user.is_superuser
+
+
+class Customer(models.Model):
+    name = models.CharField(max_length=200, blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name or f"Customer #{self.pk}"
+
+
+class ContactPoint(models.Model):
+    """A way to reach a customer; ``address`` is normalised (E.164, lower-cased email...)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contact_points")
+    kind = models.CharField(max_length=10, choices=ContactKind)
+    address = models.CharField(max_length=320)
+    verified = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "address"], name="contact_point_unique_address")]
+        indexes = [models.Index(fields=["address"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.address}"
+
+
+class Conversation(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        PENDING = "pending", "Pending"
+        SNOOZED = "snoozed", "Snoozed"
+        RESOLVED = "resolved", "Resolved"
+
+    class Owner(models.TextChoices):
+        UNASSIGNED = "unassigned", "Unassigned"
+        AI = "ai", "AI agent"
+        HUMAN = "human", "Human agent"
+
+    class Priority(models.IntegerChoices):
+        LOW = 0, "Low"
+        NORMAL = 1, "Normal"
+        HIGH = 2, "High"
+        URGENT = 3, "Urgent"
+
+    ACTIVE_STATUSES = (Status.OPEN, Status.PENDING, Status.SNOOZED)
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="conversations")
+    subject = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+    owner = models.CharField(max_length=10, choices=Owner, default=Owner.UNASSIGNED)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
+    )
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations")
+    priority = models.PositiveSmallIntegerField(choices=Priority, default=Priority.NORMAL)
+    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+
+    # Denormalised so the inbox list renders in a constant number of queries.
+    channels = ArrayField(models.CharField(max_length=10, choices=Channel), default=list, blank=True)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    last_message_preview = models.CharField(max_length=200, blank=True)
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    last_inbound_channel = models.CharField(max_length=10, choices=Channel, blank=True)
+    whatsapp_last_inbound_at = models.DateTimeField(null=True, blank=True)
+
+    waiting_since = models.DateTimeField(null=True, blank=True, help_text="Customer waiting for an answer since")
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-last_message_at"]
+        indexes = [
+            models.Index(fields=["status", "waiting_since"]),
+            models.Index(fields=["status", "-last_message_at"]),
+            models.Index(fields=["assignee", "status"]),
+            models.Index(fields=["team", "status"]),
+            models.Index(fields=["customer", "-created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner="human", assignee__isnull=False) | ~Q(owner="human"),
+                name="conversation_human_owner_has_assignee",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject or self.customer}"
+
+
+class Message(models.Model):
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", "Inbound"
+        OUTBOUND = "outbound", "Outbound"
+        NOTE = "note", "Internal note"
+        EVENT = "event", "System event"
+
+    class Author(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        AGENT = "agent", "Agent"
+        AI = "ai", "AI agent"
+        SYSTEM = "system", "System"
+
+    class Delivery(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        READ = "read", "Read"
+        FAILED = "failed", "Failed"
+        UNDELIVERED = "undelivered", "Undelivered"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    channel = models.CharField(max_length=10, choices=Channel, blank=True, help_text="Blank for notes and events")
+    direction = models.CharField(max_length=10, choices=Direction)
+    author_kind = models.CharField(max_length=10, choices=Author)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(blank=True)
+    html = models.TextField(blank=True, help_text="Sanitised HTML, when the channel has it")
+    external_id = models.CharField(max_length=255, blank=True, help_text="The provider's id, unique per channel")
+    delivery_status = models.CharField(max_length=12, choices=Delivery, blank=True)
+    error_code = models.CharField(max_length=30, blank=True)
+    error_message = models.CharField(max_length=500, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    classification = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=~Q(external_id=""),
+                name="message_unique_external_id_per_channel",
+            )
+        ]
+        indexes = [models.Index(fields=["conversation", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} #{self.pk}"
+
+
+class Attachment(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", "Downloading"
+        STORED = "stored", "Stored"
+        FAILED = "failed", "Failed"
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="attachments/%Y/%m/", blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    source_url = models.URLField(max_length=1000, blank=True)
+    state = models.CharField(max_length=10, choices=State, default=State.STORED)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.filename or f"Attachment #{self.pk}"
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

@@ -1,0 +1,25 @@
+"""Every write to the inbox goes through a function here: typed, keyword-only, `<entity>_<action>`."""
+
+from inbox.services.contacts import contact_address_normalise, contact_point_resolve
+from inbox.services.conversations import conversation_assign, conversation_set_status
+from inbox.services.messages import (
+    IncomingAttachment,
+    Received,
+    message_append_outbound,
+    message_receive,
+    note_add,
+    system_event_add,
+)
+
+__all__ = [
+    "IncomingAttachment",
+    "Received",
+    "contact_address_normalise",
+    "contact_point_resolve",
+    "conversation_assign",
+    "conversation_set_status",
+    "message_append_outbound",
+    "message_receive",
+    "note_add",
+    "system_event_add",
+]

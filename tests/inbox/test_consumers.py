@@ -1,0 +1,64 @@
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+from config.asgi import application
+from inbox.models import Channel
+from inbox.services import message_receive
+from tests.factories import AgentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _session_headers(user) -> list[tuple[bytes, bytes]]:
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return [(b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()), (b"origin", b"http://localhost")]
+
+
+@async_to_sync
+async def connect(headers):
+    communicator = WebsocketCommunicator(application, "/ws/inbox/", headers=headers)
+    connected, code = await communicator.connect()
+    await communicator.disconnect()
+    return connected, code
+
+
+def test_anonymous_sockets_are_refused():
+    assert connect([(b"origin", b"http://localhost")]) == (False, 4403)
+
+
+def test_logged_in_non_agents_are_refused():
+    assert connect(_session_headers(UserFactory())) == (False, 4403)
+
+
+def test_sockets_from_foreign_origins_are_refused():
+    headers = [h for h in _session_headers(AgentFactory().user) if h[0] != b"origin"]
+    assert connect([*headers, (b"origin", b"https://evil.example")])[0] is False
+
+
+def test_an_agent_sees_new_messages_live_and_can_watch_a_conversation():
+    headers = _session_headers(AgentFactory().user)
+
+    @async_to_sync
+    async def scenario():
+        communicator = WebsocketCommunicator(application, "/ws/inbox/", headers=headers)
+        assert (await communicator.connect())[0]
+        received = await database_sync_to_async(message_receive)(channel=Channel.SMS, address="+15551230000", text="Hi")
+        events = [await communicator.receive_json_from(timeout=3) for _ in range(2)]
+        await communicator.send_json_to({"action": "watch", "conversation_id": received.message.conversation_id})
+        watching = await communicator.receive_json_from(timeout=3)
+        await communicator.send_json_to({"action": "watch", "conversation_id": 999999})
+        missing = await communicator.receive_json_from(timeout=3)
+        await communicator.disconnect()
+        return received.message, events, watching, missing
+
+    message, events, watching, missing = scenario()
+    assert {"type": "message", "op": "created", "conversation_id": message.conversation_id,
+            "message_id": message.pk} in events  # fmt: skip
+    assert watching == {"type": "watching", "conversation_id": message.conversation_id}
+    assert missing == {"type": "error", "reason": "no such conversation"}
