@@ -2,6 +2,7 @@
 
 from inbox.services.contacts import contact_address_normalise, contact_point_resolve
 from inbox.services.conversations import conversation_assign, conversation_set_status
+from inbox.services.handoff import conversation_handoff_to_human
 from inbox.services.messages import (
     IncomingAttachment,
     Received,
@@ -17,6 +18,7 @@ __all__ = [
     "contact_address_normalise",
     "contact_point_resolve",
     "conversation_assign",
+    "conversation_handoff_to_human",
     "conversation_set_status",
     "message_append_outbound",
     "message_receive",
