@@ -14,3 +14,6 @@ def agent_client(agent) -> Client:
     client = Client()
     client.force_login(agent.user)
     return client
+
+
+from tests.browser import chromium, live_server_url, new_page  # noqa: E402,F401 - fixtures
