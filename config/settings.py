@@ -172,6 +172,10 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Support <support@localho
 
 PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="US")
 
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
+WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=5)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -6,5 +6,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/v1/", include("inbox.api.urls")),
+    path("settings/integrations/", include("inbox.api.settings_urls")),
     path("", include("inbox.urls")),
 ]

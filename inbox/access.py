@@ -34,3 +34,14 @@ def agent_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def admin_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not is_admin(request.user):
+            raise PermissionDenied("Only admins can change settings")
+        return view(request, *args, **kwargs)
+
+    return wrapper

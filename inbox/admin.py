@@ -63,3 +63,6 @@ class MessageAdmin(admin.ModelAdmin):
 class AttachmentAdmin(admin.ModelAdmin):
     list_display = ["id", "filename", "content_type", "size", "state"]
     raw_id_fields = ["message"]
+
+
+from inbox.api import admin as _api_admin  # noqa: E402,F401 - registers integration models

@@ -10,6 +10,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from inbox.api.webhooks import webhook_deliveries_record
+
 INBOX_GROUP = "inbox"  # every connected agent: list and counts
 
 
@@ -29,6 +31,7 @@ def event_publish(*, type: str, op: str, groups: Iterable[str], **ids: int | str
     """
     event = {"type": type, "op": op, **ids}
     targets = tuple(dict.fromkeys(groups))
+    webhook_deliveries_record(event=event)  # in this transaction: the outbox commits with the change
     transaction.on_commit(lambda: _dispatch(targets, event), robust=True)
 
 

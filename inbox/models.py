@@ -249,3 +249,6 @@ class Attachment(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+from inbox.api.models import Integration, WebhookDelivery, WebhookEndpoint  # noqa: E402,F401 - integrations
