@@ -125,7 +125,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "metrics-facts": {"task": "inbox.metrics.tasks.conversation_facts_refresh_task", "schedule": 60.0},
+}
 
 # ----- auth, i18n, static ---------------------------------------------------------------
 

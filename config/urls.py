@@ -8,5 +8,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", include("inbox.api.urls")),
     path("settings/integrations/", include("inbox.api.settings_urls")),
+    path("metrics/", include("inbox.metrics.urls")),
     path("", include("inbox.urls")),
 ]

@@ -252,3 +252,4 @@ class Attachment(models.Model):
 
 
 from inbox.api.models import Integration, WebhookDelivery, WebhookEndpoint  # noqa: E402,F401 - integrations
+from inbox.metrics.models import ConversationFact, FactsCursor  # noqa: E402,F401 - KPI facts

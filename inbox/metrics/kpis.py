@@ -1,0 +1,165 @@
+"""KPI queries over ConversationFact: a few aggregate queries whatever the volume."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet, Sum
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate, TruncHour
+
+from inbox.metrics.models import ConversationFact
+from inbox.models import Message
+
+
+class Percentile(Aggregate):
+    function = "percentile_cont"
+    template = "%(function)s(%(percentile)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, percentile: float, **extra):
+        super().__init__(expression, percentile=percentile, **extra)
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: date
+    end: date  # inclusive
+    channel: str = ""
+    team_id: int | None = None
+    agent_id: int | None = None
+    handled_by: str = ""  # "", "ai" or "human"
+    team_ids: tuple[int, ...] | None = None  # a team lead's teams
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(settings.TIME_ZONE)
+
+    def queryset(self) -> QuerySet[ConversationFact]:
+        since = datetime.combine(self.start, time.min, tzinfo=self.tz)
+        until = datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=self.tz)
+        facts = ConversationFact.objects.filter(started_at__gte=since, started_at__lt=until)
+        if self.channel:
+            facts = facts.filter(channel=self.channel)
+        if self.team_id:
+            facts = facts.filter(team_id=self.team_id)
+        if self.team_ids is not None:
+            facts = facts.filter(team_id__in=self.team_ids)
+        if self.agent_id:
+            facts = facts.filter(agent_id=self.agent_id)
+        if self.handled_by == "ai":
+            facts = facts.filter(ai_replies__gt=0, human_replies=0)
+        elif self.handled_by == "human":
+            facts = facts.filter(human_replies__gt=0)
+        return facts
+
+
+def _timings(prefix: str = "") -> dict:
+    return {
+        f"{prefix}frt_median": Percentile("first_response_seconds", 0.5),
+        f"{prefix}frt_p90": Percentile("first_response_seconds", 0.9),
+        f"{prefix}nrt_median": Percentile("next_response_seconds", 0.5),
+        f"{prefix}resolution_median": Percentile("resolution_seconds", 0.5),
+        f"{prefix}resolution_p90": Percentile("resolution_seconds", 0.9),
+    }
+
+
+def kpi_summary(filters: Filters) -> dict:
+    facts = filters.queryset()
+    summary = facts.aggregate(
+        conversations=Count("pk"),
+        resolved=Count("pk", filter=Q(resolved=True)),
+        resolved_by_ai=Count("pk", filter=Q(resolved_by_ai=True)),
+        ai_handled=Count("pk", filter=Q(ai_replies__gt=0)),
+        handed_off=Count("pk", filter=Q(handed_off=True)),
+        chats=Count("pk", filter=Q(channel="chat")),
+        abandoned=Count("pk", filter=Q(abandoned=True)),
+        **_timings(),
+    )
+    summary["automated_resolution_rate"] = _rate(summary["resolved_by_ai"], summary["resolved"])
+    summary["handoff_rate"] = _rate(summary["handed_off"], summary["ai_handled"])
+    summary["abandonment_rate"] = _rate(summary["abandoned"], summary["chats"])
+    return summary
+
+
+def kpi_trend(filters: Filters) -> list[dict]:
+    return list(
+        filters.queryset()
+        .annotate(day=TruncDate("started_at", tzinfo=filters.tz))
+        .values("day")
+        .annotate(conversations=Count("pk"), frt_median=Percentile("first_response_seconds", 0.5))
+        .order_by("day")
+    )
+
+
+def kpi_heatmap(filters: Filters) -> list[list[int]]:
+    """Conversations started per ISO weekday (rows, Monday first) and hour of day (columns)."""
+    grid = [[0] * 24 for _ in range(7)]
+    cells = (
+        filters.queryset()
+        .annotate(
+            weekday=ExtractIsoWeekDay("started_at", tzinfo=filters.tz),
+            hour=ExtractHour("started_at", tzinfo=filters.tz),
+        )
+        .values("weekday", "hour")
+        .annotate(n=Count("pk"))
+    )
+    for cell in cells:
+        grid[cell["weekday"] - 1][cell["hour"]] = cell["n"]
+    return grid
+
+
+def kpi_handoff_reasons(filters: Filters) -> list[dict]:
+    return list(
+        filters.queryset()
+        .filter(handed_off=True)
+        .values("handoff_reason")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "handoff_reason")
+    )
+
+
+def kpi_by_channel(filters: Filters) -> list[dict]:
+    return list(
+        filters.queryset()
+        .values("channel")
+        .annotate(conversations=Count("pk"), abandoned=Count("pk", filter=Q(abandoned=True)), **_timings())
+        .order_by("channel")
+    )
+
+
+def kpi_by_agent(filters: Filters) -> list[dict]:
+    """Per agent, with conversations per active hour (hours in which they replied at all)."""
+    rows = list(
+        filters.queryset()
+        .filter(agent__isnull=False, human_replies__gt=0)
+        .values("agent_id", first_name=F("agent__first_name"), username=F("agent__username"))
+        .annotate(conversations=Count("pk"), replies=Sum("human_replies"), **_timings())
+        .order_by("-conversations")
+    )
+    hours = _active_hours(filters, [r["agent_id"] for r in rows])
+    for row in rows:
+        row["per_hour"] = (
+            round(row["conversations"] / hours[row["agent_id"]], 2) if hours.get(row["agent_id"]) else None
+        )
+    return rows
+
+
+def _active_hours(filters: Filters, agent_ids: list[int]) -> dict[int, int]:
+    if not agent_ids:
+        return {}
+    since = datetime.combine(filters.start, time.min, tzinfo=filters.tz)
+    until = datetime.combine(filters.end + timedelta(days=1), time.min, tzinfo=filters.tz)
+    rows = (
+        Message.objects.filter(
+            author_id__in=agent_ids, direction=Message.Direction.OUTBOUND, created_at__gte=since, created_at__lt=until
+        )
+        .annotate(hour=TruncHour("created_at"))
+        .values("author_id")
+        .annotate(hours=Count("hour", distinct=True))
+    )
+    return {r["author_id"]: r["hours"] for r in rows}
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None

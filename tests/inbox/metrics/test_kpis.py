@@ -1,0 +1,124 @@
+"""KPIs against hand-built conversations whose right answers are known."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from inbox.metrics.facts import conversation_facts_refresh
+from inbox.metrics.kpis import Filters, kpi_by_agent, kpi_by_channel, kpi_handoff_reasons, kpi_heatmap, kpi_summary
+from inbox.metrics.models import ConversationFact
+from inbox.models import Conversation, Message
+from tests.factories import AgentFactory, CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 09:00 UTC
+DAY = Filters(start=date(2026, 3, 2), end=date(2026, 3, 2))
+
+
+def build(channel: str, script: list[tuple[int, str, str]], *, resolved_after: int | None = None, agent=None):
+    """A conversation from (seconds after T0, direction, author) steps."""
+    conversation = Conversation.objects.create(
+        customer=CustomerFactory(), channels=[channel], assignee=agent.user if agent else None
+    )
+    for seconds, direction, author in script:
+        metadata = {}
+        if direction == "handoff":
+            direction, metadata = Message.Direction.EVENT, {"kind": "handoff", "reason": author}
+            author = Message.Author.SYSTEM
+        message = Message.objects.create(
+            conversation=conversation,
+            channel="" if direction == Message.Direction.EVENT else channel,
+            direction=direction,
+            author_kind=author,
+            author=agent.user if author == "agent" and agent else None,
+            metadata=metadata,
+        )
+        Message.objects.filter(pk=message.pk).update(created_at=T0 + timedelta(seconds=seconds))
+    status = Conversation.Status.RESOLVED if resolved_after is not None else Conversation.Status.OPEN
+    resolved_at = T0 + timedelta(seconds=resolved_after) if resolved_after is not None else None
+    Conversation.objects.filter(pk=conversation.pk).update(created_at=T0, status=status, resolved_at=resolved_at)
+    return conversation
+
+
+@pytest.fixture
+def scenario():
+    ana = AgentFactory(user__first_name="Ana")
+    human = build(
+        "email",
+        [
+            (0, "inbound", "customer"),
+            (600, "outbound", "agent"),
+            (3600, "inbound", "customer"),
+            (5400, "outbound", "agent"),
+        ],
+        resolved_after=7200,
+        agent=ana,
+    )
+    ai_only = build("chat", [(0, "inbound", "customer"), (5, "outbound", "ai")], resolved_after=600)
+    abandoned = build("chat", [(0, "inbound", "customer")], resolved_after=1200)
+    handed = build(
+        "whatsapp",
+        [(0, "inbound", "customer"), (10, "outbound", "ai"), (60, "inbound", "customer"),
+         (70, "handoff", "customer asked for a person"), (1260, "outbound", "agent")],
+        agent=ana,
+    )  # fmt: skip
+    conversation_facts_refresh()
+    return {"ana": ana, "human": human, "ai_only": ai_only, "abandoned": abandoned, "handed": handed}
+
+
+def test_each_conversation_gets_the_facts_a_person_would_count(scenario):
+    human = ConversationFact.objects.get(conversation=scenario["human"])
+    assert (human.first_response_seconds, human.next_response_seconds, human.resolution_seconds) == (600, 1800, 7200)
+    assert human.human_replies == 2 and not human.resolved_by_ai
+
+    ai_only = ConversationFact.objects.get(conversation=scenario["ai_only"])
+    assert ai_only.first_response_by_ai and ai_only.resolved_by_ai and ai_only.first_response_seconds == 5
+
+    handed = ConversationFact.objects.get(conversation=scenario["handed"])
+    assert handed.handed_off and handed.handoff_reason == "customer asked for a person"
+    assert handed.next_response_seconds == 1200 and handed.agent_id == scenario["ana"].user_id
+
+    assert ConversationFact.objects.get(conversation=scenario["abandoned"]).abandoned
+    assert not ai_only.abandoned
+
+
+def test_the_summary(scenario):
+    summary = kpi_summary(DAY)
+    assert summary["conversations"] == 4
+    assert summary["frt_median"] == 10  # first responses 600, 5, 10 → median 10
+    assert summary["resolution_median"] == 1200  # 7200, 600, 1200
+    assert summary["automated_resolution_rate"] == pytest.approx(33.3)  # 1 of 3 resolved, by the AI alone
+    assert summary["handoff_rate"] == 50.0  # 1 of the 2 the AI touched
+    assert summary["abandonment_rate"] == 50.0  # 1 of 2 chats
+
+
+def test_filters_split_the_numbers(scenario):
+    assert kpi_summary(Filters(start=DAY.start, end=DAY.end, channel="chat"))["conversations"] == 2
+    assert kpi_summary(Filters(start=DAY.start, end=DAY.end, handled_by="ai"))["conversations"] == 1
+    assert kpi_summary(Filters(start=DAY.start, end=DAY.end, agent_id=scenario["ana"].user_id))["conversations"] == 2
+    assert kpi_summary(Filters(start=date(2026, 3, 3), end=date(2026, 3, 9)))["conversations"] == 0
+    by_channel = {row["channel"]: row["conversations"] for row in kpi_by_channel(DAY)}
+    assert by_channel == {"chat": 2, "email": 1, "whatsapp": 1}
+
+
+def test_heatmap_reasons_and_agents(scenario):
+    grid = kpi_heatmap(DAY)
+    assert grid[0][9] == 4 and sum(map(sum, grid)) == 4  # Monday, 09:00
+    assert kpi_handoff_reasons(DAY) == [{"handoff_reason": "customer asked for a person", "n": 1}]
+    [ana] = kpi_by_agent(DAY)
+    # Ana replied at 09:10, 10:30 and 09:21: two distinct hours, two conversations.
+    assert ana["conversations"] == 2 and ana["per_hour"] == 1.0
+
+
+def test_the_refresh_reads_only_conversations_changed_since_the_last_run(scenario):
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    Conversation.objects.update(updated_at=an_hour_ago)
+    assert conversation_facts_refresh() == 0
+
+    Message.objects.create(
+        conversation=scenario["abandoned"], channel="chat", direction="outbound", author_kind="agent"
+    )
+    Conversation.objects.filter(pk=scenario["abandoned"].pk).update(updated_at=datetime.now(UTC))
+    assert conversation_facts_refresh() == 1
+    assert not ConversationFact.objects.get(conversation=scenario["abandoned"]).abandoned
