@@ -174,6 +174,12 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Support <support@localho
 
 PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="US")
 
+CSAT_ENABLED = env.bool("CSAT_ENABLED", default=True)
+CSAT_DELAY_SECONDS = env.int("CSAT_DELAY_SECONDS", default=60)
+CSAT_COOLDOWN_DAYS = env.int("CSAT_COOLDOWN_DAYS", default=7)
+CSAT_ANSWER_DAYS = env.int("CSAT_ANSWER_DAYS", default=3)
+CSAT_LINK_DAYS = env.int("CSAT_LINK_DAYS", default=14)
+
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
 WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=5)

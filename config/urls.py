@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/v1/", include("inbox.api.urls")),
     path("settings/integrations/", include("inbox.api.settings_urls")),
     path("metrics/", include("inbox.metrics.urls")),
+    path("csat/", include("inbox.csat.urls")),
     path("", include("inbox.urls")),
 ]

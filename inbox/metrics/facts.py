@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from inbox.csat.models import CsatSurvey
 from inbox.metrics.models import ConversationFact, FactsCursor
 from inbox.models import Channel, Conversation, Message
 
@@ -50,7 +51,14 @@ def _refresh_batch(ids: list[int], now) -> None:
     )
     for row in rows.iterator(chunk_size=5000):
         timeline[row[0]].append(row[1:])
+    ratings = dict(
+        CsatSurvey.objects.filter(conversation_id__in=ids, rating__isnull=False).values_list(
+            "conversation_id", "rating"
+        )
+    )
     facts = [_fact(c, timeline[c.pk], now) for c in conversations]
+    for fact in facts:
+        fact.csat_rating = ratings.get(fact.conversation_id)
     ConversationFact.objects.bulk_create(
         facts,
         update_conflicts=True,

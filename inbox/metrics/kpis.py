@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet, Sum
+from django.db.models import Aggregate, Avg, Count, F, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate, TruncHour
 
 from inbox.metrics.models import ConversationFact
@@ -55,7 +55,11 @@ class Filters:
 
 
 def _timings(prefix: str = "") -> dict:
+    """Response and resolution percentiles, plus CSAT (mean and share of 4-5 ratings)."""
     return {
+        f"{prefix}csat_average": Avg("csat_rating"),
+        f"{prefix}csat_answers": Count("csat_rating"),
+        f"{prefix}csat_satisfied": Count("pk", filter=Q(csat_rating__gte=4)),
         f"{prefix}frt_median": Percentile("first_response_seconds", 0.5),
         f"{prefix}frt_p90": Percentile("first_response_seconds", 0.9),
         f"{prefix}nrt_median": Percentile("next_response_seconds", 0.5),
@@ -76,6 +80,7 @@ def kpi_summary(filters: Filters) -> dict:
         abandoned=Count("pk", filter=Q(abandoned=True)),
         **_timings(),
     )
+    summary["csat_score"] = _rate(summary["csat_satisfied"], summary["csat_answers"])
     summary["automated_resolution_rate"] = _rate(summary["resolved_by_ai"], summary["resolved"])
     summary["handoff_rate"] = _rate(summary["handed_off"], summary["ai_handled"])
     summary["abandonment_rate"] = _rate(summary["abandoned"], summary["chats"])
@@ -126,6 +131,26 @@ def kpi_by_channel(filters: Filters) -> list[dict]:
         .annotate(conversations=Count("pk"), abandoned=Count("pk", filter=Q(abandoned=True)), **_timings())
         .order_by("channel")
     )
+
+
+def kpi_csat_by_owner(filters: Filters) -> list[dict]:
+    """CSAT for the AI agent and for each human agent."""
+    rows = (
+        filters.queryset()
+        .filter(csat_rating__isnull=False)
+        .values("resolved_by_ai", "agent_id", first_name=F("agent__first_name"), username=F("agent__username"))
+        .annotate(answers=Count("pk"), average=Avg("csat_rating"), satisfied=Count("pk", filter=Q(csat_rating__gte=4)))
+        .order_by("-resolved_by_ai", "-answers")
+    )
+    return [
+        {
+            "owner": "AI agent" if r["resolved_by_ai"] else (r["first_name"] or r["username"] or "Unassigned"),
+            "answers": r["answers"],
+            "average": round(r["average"], 2),
+            "score": _rate(r["satisfied"], r["answers"]),
+        }
+        for r in rows
+    ]
 
 
 def kpi_by_agent(filters: Filters) -> list[dict]:

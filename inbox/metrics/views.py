@@ -11,6 +11,7 @@ from inbox.metrics.kpis import (
     Filters,
     kpi_by_agent,
     kpi_by_channel,
+    kpi_csat_by_owner,
     kpi_handoff_reasons,
     kpi_heatmap,
     kpi_summary,
@@ -70,6 +71,7 @@ def dashboard(request):
         "summary": kpi_summary(filters),
         "by_channel": kpi_by_channel(filters),
         "by_agent": kpi_by_agent(filters),
+        "csat_by_owner": kpi_csat_by_owner(filters),
         "heatmap": [(WEEKDAYS[i], [(n, round(n / peak, 2)) for n in row]) for i, row in enumerate(heatmap)],
         "chart_data": {
             "trend": {

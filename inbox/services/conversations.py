@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -109,6 +110,12 @@ def conversation_set_status(
             text=f"{label} by {_name(actor)}",
             metadata={"kind": "status", "status": status, "actor_id": getattr(actor, "pk", None)},
         )
+        if status == Conversation.Status.RESOLVED and settings.CSAT_ENABLED:
+            from inbox.csat.tasks import csat_request_task  # the survey service imports this module
+
+            transaction.on_commit(
+                lambda: csat_request_task.apply_async((locked.pk,), countdown=settings.CSAT_DELAY_SECONDS)
+            )
         event_publish(
             type="conversation",
             op="status",

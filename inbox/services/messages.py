@@ -7,11 +7,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
+from inbox.csat.answers import csat_open_survey, csat_rating_parse, csat_record
 from inbox.events import INBOX_GROUP, conversation_group, event_publish
 from inbox.models import CHANNEL_CONTACT_KIND, Attachment, Channel, Conversation, Customer, Message
 from inbox.services.contacts import contact_point_resolve
 
 PREVIEW_LENGTH = 200
+HUMAN_OR_AI = (Message.Author.AGENT, Message.Author.AI)
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,13 @@ def message_receive(
         point = contact_point_resolve(kind=CHANNEL_CONTACT_KIND[channel], address=address, name=name)
         # One writer per customer at a time, so two messages never open two conversations.
         customer = Customer.objects.select_for_update().get(pk=point.customer_id)
-        conversation = _conversation_for_inbound(customer, conversation_id, subject)
+        # A short "5" or "great" after a survey answers it: it neither reopens nor opens a conversation.
+        survey = csat_open_survey(customer_id=customer.pk, text=text)
+        if survey:
+            conversation = survey.conversation
+            metadata = {**(metadata or {}), "csat_rating": csat_rating_parse(text)}
+        else:
+            conversation = _conversation_for_inbound(customer, conversation_id, subject)
         try:
             with transaction.atomic():
                 message = Message.objects.create(
@@ -78,6 +86,8 @@ def message_receive(
             # A concurrent delivery of the same provider id won the race.
             return Received(Message.objects.get(channel=channel, external_id=external_id), False)
         _attachments_store(message, attachments)
+        if survey:
+            csat_record(survey=survey, rating=message.metadata["csat_rating"])
         _conversation_track(conversation, message)
         event_publish(
             type="message",
@@ -208,13 +218,15 @@ def _conversation_track(conversation: Conversation, message: Message) -> None:
     conversation.last_message_preview = (message.text or nh3.clean(message.html, tags=set()))[:PREVIEW_LENGTH]
     if message.channel and message.channel not in conversation.channels:
         conversation.channels = [*conversation.channels, message.channel]
-    if message.direction == Message.Direction.INBOUND:
+    answer = message.metadata.get("csat_rating") is not None  # leaves it resolved, with nobody waiting
+    if message.direction == Message.Direction.INBOUND and not answer:
         conversation.last_inbound_at = at
         conversation.last_inbound_channel = message.channel
         if message.channel == Channel.WHATSAPP:
             conversation.whatsapp_last_inbound_at = at
         conversation.waiting_since = conversation.waiting_since or at
-    else:
+    elif message.direction == Message.Direction.OUTBOUND and message.author_kind in HUMAN_OR_AI:
+        # Automatic messages (acknowledgements, surveys) are not an answer: the customer still waits.
         conversation.waiting_since = None
         conversation.first_response_at = conversation.first_response_at or at
     conversation.save()
