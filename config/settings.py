@@ -127,6 +127,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE: dict = {
     "metrics-facts": {"task": "inbox.metrics.tasks.conversation_facts_refresh_task", "schedule": 60.0},
+    "qa-scan": {"task": "inbox.qa.tasks.qa_scan_task", "schedule": 60.0},
 }
 
 # ----- auth, i18n, static ---------------------------------------------------------------

@@ -10,5 +10,6 @@ urlpatterns = [
     path("settings/integrations/", include("inbox.api.settings_urls")),
     path("metrics/", include("inbox.metrics.urls")),
     path("csat/", include("inbox.csat.urls")),
+    path("qa/", include("inbox.qa.urls")),
     path("", include("inbox.urls")),
 ]
