@@ -11,5 +11,6 @@ urlpatterns = [
     path("metrics/", include("inbox.metrics.urls")),
     path("csat/", include("inbox.csat.urls")),
     path("qa/", include("inbox.qa.urls")),
+    path("settings/audit/", include("inbox.audit.urls")),
     path("", include("inbox.urls")),
 ]

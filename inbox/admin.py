@@ -1,5 +1,10 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
 
+from inbox.audit.models import AuditEntry
+from inbox.audit.services import audit_record, audit_snapshot
 from inbox.models import AgentProfile, Attachment, ContactPoint, Conversation, Customer, Message, Team
 
 
@@ -35,6 +40,16 @@ class AgentProfileAdmin(admin.ModelAdmin):
     list_filter = ["role", "presence", "teams"]
     list_select_related = ["user"]
 
+    def save_model(self, request, obj, form, change):
+        fields = ["role", "capacity"]
+        before = audit_snapshot(AgentProfile.objects.get(pk=obj.pk), fields) if change else None
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            action = "agent.updated" if change else "agent.created"
+            audit_record(
+                actor=request.user, action=action, target=obj, before=before, after=audit_snapshot(obj, fields)
+            )
+
 
 class AttachmentInline(admin.TabularInline):
     model = Attachment
@@ -66,3 +81,38 @@ class AttachmentAdmin(admin.ModelAdmin):
 
 
 from inbox.api import admin as _api_admin  # noqa: E402,F401 - registers integration models
+
+USER_FIELDS = ["username", "first_name", "last_name", "email", "is_active", "is_staff", "is_superuser"]
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AuditedUserAdmin(UserAdmin):
+    """Changes to people's accounts land in the audit trail."""
+
+    def save_model(self, request, obj, form, change):
+        before = audit_snapshot(User.objects.get(pk=obj.pk), USER_FIELDS) if change else None
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            action = "user.updated" if change else "user.created"
+            audit_record(
+                actor=request.user, action=action, target=obj, before=before, after=audit_snapshot(obj, USER_FIELDS)
+            )
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            audit_record(actor=request.user, action="user.deleted", target=obj, before=audit_snapshot(obj, USER_FIELDS))
+            super().delete_model(request, obj)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "actor_label", "action", "target_type", "target_label"]
+    list_filter = ["action", "target_type"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -252,6 +252,7 @@ class Attachment(models.Model):
 
 
 from inbox.api.models import Integration, WebhookDelivery, WebhookEndpoint  # noqa: E402,F401 - integrations
+from inbox.audit.models import AuditEntry  # noqa: E402,F401 - audit trail
 from inbox.csat.models import CsatSurvey  # noqa: E402,F401 - satisfaction surveys
 from inbox.metrics.models import ConversationFact, FactsCursor  # noqa: E402,F401 - KPI facts
 from inbox.qa.models import CompliancePhrase, QaCursor, QaFlag  # noqa: E402,F401 - QA monitoring

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from inbox.api.models import WEBHOOK_EVENTS, Integration, WebhookEndpoint, token_digest
+from inbox.audit.services import audit_record
 from inbox.models import AgentProfile
 
 
@@ -26,12 +27,15 @@ def integration_create(*, name: str, actor: AbstractBaseUser) -> tuple[Integrati
     integration = Integration.objects.create(
         name=name, user=user, token_digest=token_digest(token), token_prefix=token[:10]
     )
+    audit_record(actor=actor, action="integration.created", target=integration, after={"name": name})
     return integration, token
 
 
+@transaction.atomic
 def integration_revoke(*, integration: Integration, actor: AbstractBaseUser) -> None:
     integration.active = False
     integration.save(update_fields=["active"])
+    audit_record(actor=actor, action="integration.revoked", target=integration)
 
 
 def webhook_endpoint_create(*, url: str, events: list[str], actor: AbstractBaseUser) -> WebhookEndpoint:
@@ -41,12 +45,22 @@ def webhook_endpoint_create(*, url: str, events: list[str], actor: AbstractBaseU
     unknown = set(events) - set(WEBHOOK_EVENTS)
     if unknown or not events:
         raise ValidationError(f"Choose events among {', '.join(WEBHOOK_EVENTS)}")
-    return WebhookEndpoint.objects.create(url=url.strip(), events=sorted(set(events)))
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.create(url=url.strip(), events=sorted(set(events)))
+        audit_record(
+            actor=actor,
+            action="webhook.created",
+            target=endpoint,
+            after={"url": endpoint.url, "events": endpoint.events},
+        )
+    return endpoint
 
 
 def webhook_endpoint_set_active(*, endpoint: WebhookEndpoint, active: bool, actor: AbstractBaseUser) -> None:
     """(Re-)enabling forgets past failures; disabling by hand says who did it."""
-    endpoint.active = active
-    endpoint.consecutive_failures = 0
-    endpoint.disabled_reason = "" if active else f"Disabled by {actor.get_username()}"
-    endpoint.save(update_fields=["active", "consecutive_failures", "disabled_reason"])
+    with transaction.atomic():
+        endpoint.active = active
+        endpoint.consecutive_failures = 0
+        endpoint.disabled_reason = "" if active else f"Disabled by {actor.get_username()}"
+        endpoint.save(update_fields=["active", "consecutive_failures", "disabled_reason"])
+        audit_record(actor=actor, action="webhook.enabled" if active else "webhook.disabled", target=endpoint)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from inbox.access import admin_required
 from inbox.qa.models import CompliancePhrase, QaFlag
-from inbox.qa.services import qa_flag_acknowledge
+from inbox.qa.services import compliance_phrase_add, compliance_phrase_remove, qa_flag_acknowledge
 
 PAGE = 100
 
@@ -73,17 +73,20 @@ def gap_close(request):
 @admin_required
 @require_POST
 def phrase_add(request):
-    phrase, label = request.POST.get("phrase", "").strip(), request.POST.get("label", "").strip()
-    said_by = request.POST.get("said_by", CompliancePhrase.Who.BUSINESS)
-    if not phrase or not label or said_by not in CompliancePhrase.Who.values:
-        messages.error(request, "A phrase needs the words, what they mean and who says them")
-    else:
-        CompliancePhrase.objects.create(phrase=phrase[:200], label=label[:100], said_by=said_by)
+    try:
+        compliance_phrase_add(
+            phrase=request.POST.get("phrase", ""),
+            label=request.POST.get("label", ""),
+            said_by=request.POST.get("said_by", CompliancePhrase.Who.BUSINESS),
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     return redirect("qa:queue")
 
 
 @admin_required
 @require_POST
 def phrase_remove(request, pk: int):
-    get_object_or_404(CompliancePhrase, pk=pk).delete()
+    compliance_phrase_remove(item=get_object_or_404(CompliancePhrase, pk=pk), actor=request.user)
     return redirect("qa:queue")

@@ -6,9 +6,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from inbox.audit.services import audit_record, audit_snapshot
 from inbox.events import INBOX_GROUP, agent_group, conversation_group, event_publish
 from inbox.models import AgentProfile, Conversation, Team
 from inbox.services.messages import system_event_add
+
+OWNERSHIP_FIELDS = ["owner", "assignee", "team"]
 
 
 def _name(user: AbstractBaseUser | None) -> str:
@@ -44,11 +47,19 @@ def conversation_assign(
     with transaction.atomic():
         locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
         previous_assignee_id = locked.assignee_id
+        before = audit_snapshot(locked, OWNERSHIP_FIELDS)
         locked.owner = owner
         locked.assignee = assignee
         if team is not None or owner == Conversation.Owner.AI:
             locked.team = team
         locked.save(update_fields=["owner", "assignee", "team", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="conversation.ownership",
+            target=locked,
+            before=before,
+            after={**audit_snapshot(locked, OWNERSHIP_FIELDS), "reason": reason},
+        )
 
         if owner == Conversation.Owner.HUMAN:
             who = f"Assigned to {_name(assignee)}"

@@ -1,0 +1,71 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from inbox.api.services import integration_create, webhook_endpoint_create, webhook_endpoint_set_active
+from inbox.audit.models import AuditEntry
+from inbox.models import Conversation
+from inbox.qa.services import compliance_phrase_add
+from inbox.services import conversation_assign
+from tests.factories import AgentFactory, ConversationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin():
+    return AgentFactory(role="admin", user__username="boss", user__is_staff=True, user__is_superuser=True).user
+
+
+def test_ownership_changes_are_audited_with_before_and_after(admin):
+    ana = AgentFactory(user__username="ana").user
+    conversation = ConversationFactory()
+    conversation_assign(conversation=conversation, owner=Conversation.Owner.HUMAN, assignee=ana, actor=admin)
+    entry = AuditEntry.objects.get(action="conversation.ownership")
+    assert entry.actor == admin and entry.target_id == str(conversation.pk)
+    assert entry.before == {"owner": "unassigned", "assignee": None, "team": None}
+    assert entry.after["owner"] == "human" and entry.after["assignee"] == ana.pk
+
+
+def test_settings_changes_are_audited(admin):
+    integration_create(name="CRM", actor=admin)
+    endpoint = webhook_endpoint_create(url="https://hooks.example/x", events=["message.created"], actor=admin)
+    webhook_endpoint_set_active(endpoint=endpoint, active=False, actor=admin)
+    compliance_phrase_add(phrase="full refund", label="refund promise", said_by="business", actor=admin)
+    assert list(AuditEntry.objects.order_by("pk").values_list("action", flat=True)) == [
+        "integration.created",
+        "webhook.created",
+        "webhook.disabled",
+        "qa.phrase_added",
+    ]
+    assert set(AuditEntry.objects.values_list("actor_label", flat=True)) == {"boss"}
+
+
+def test_user_changes_in_the_admin_are_audited(admin):
+    client = Client()
+    client.force_login(admin)
+    ben = get_user_model().objects.create_user("ben", password="pw")
+    response = client.post(
+        f"/admin/auth/user/{ben.pk}/change/",
+        {"username": "ben", "first_name": "Ben", "last_name": "", "email": "", "is_active": "on", "is_staff": "on",
+         "date_joined_0": "2026-01-01", "date_joined_1": "10:00:00", "initial-date_joined_0": "2026-01-01",
+         "initial-date_joined_1": "10:00:00"},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:500]
+    entry = AuditEntry.objects.get(action="user.updated")
+    assert entry.before["is_staff"] is False and entry.after["is_staff"] is True
+    assert entry.after["first_name"] == "Ben"
+
+
+def test_the_audit_log_is_for_admins_and_filters(admin, agent_client):
+    integration_create(name="CRM", actor=admin)
+    compliance_phrase_add(phrase="sue", label="legal", said_by="customer", actor=admin)
+    assert agent_client.get("/settings/audit/").status_code == 403
+
+    client = Client()
+    client.force_login(admin)
+    everything = client.get("/settings/audit/").context["entries"]
+    assert len(everything) == 2
+    only_qa = client.get("/settings/audit/", {"action": "qa."}).context["entries"]
+    assert [e.action for e in only_qa] == ["qa.phrase_added"]
+    assert client.get("/settings/audit/", {"start": "not-a-date"}).status_code == 200
