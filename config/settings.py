@@ -205,3 +205,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+LOGGING["loggers"]["twilio.http_client"] = {"level": "WARNING"}  # it logs every request's headers at INFO

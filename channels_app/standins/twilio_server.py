@@ -111,7 +111,9 @@ class TwilioStandin:
         return f"http://{host}:{port}"
 
     def start(self) -> "TwilioStandin":
-        self.thread = threading.Thread(target=self.server.serve_forever, name="twilio-standin", daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name="twilio-standin", daemon=True
+        )
         self.thread.start()
         return self
 
