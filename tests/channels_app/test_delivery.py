@@ -141,7 +141,8 @@ def test_transient_errors_that_never_end_fail_the_message_after_the_retries(stan
     message_deliver.apply(args=[message.pk])
     message.refresh_from_db()
     assert message.delivery_status == D.FAILED
-    assert message.error_message.startswith("Gave up after 3 tries") and "Internal Server Error" in message.error_message
+    assert message.error_message.startswith("Gave up after 3 tries")
+    assert "Internal Server Error" in message.error_message
     assert standin.sent_to("+15551234567") == []
 
 
