@@ -34,7 +34,7 @@ def test_a_free_form_reply_inside_the_window_is_accepted():
 
 def test_a_free_form_reply_outside_the_window_is_refused_before_anything_is_stored():
     conversation = phone_conversation(inbound_at=timezone.now() - timedelta(hours=30))
-    with pytest.raises(ValidationError, match="24-hour window closed .* approved template"):
+    with pytest.raises(ValidationError, match=r"24-hour window closed .* approved template"):
         message_append_outbound(conversation=conversation, channel=Channel.WHATSAPP, text="Hello again")
     assert not Message.objects.filter(conversation=conversation).exists()
 
