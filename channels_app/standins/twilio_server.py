@@ -416,14 +416,20 @@ def main() -> None:
         logger.info("TWILIO_API_BASE_URL is %s: the stand-in stays idle", settings.TWILIO_API_BASE_URL)
         signal.pause()
         return
-    standin = TwilioStandin(
-        account_sid=settings.TWILIO_ACCOUNT_SID,
-        auth_token=settings.TWILIO_AUTH_TOKEN,
-        webhook_url=settings.PUBLIC_BASE_URL + reverse("twilio:inbound"),
-        whatsapp_number=settings.TWILIO_WHATSAPP_FROM,
-        sms_number=settings.TWILIO_SMS_FROM,
-        port=port,
-    )
+    try:
+        standin = TwilioStandin(
+            account_sid=settings.TWILIO_ACCOUNT_SID,
+            auth_token=settings.TWILIO_AUTH_TOKEN,
+            webhook_url=settings.PUBLIC_BASE_URL + reverse("twilio:inbound"),
+            whatsapp_number=settings.TWILIO_WHATSAPP_FROM,
+            sms_number=settings.TWILIO_SMS_FROM,
+            port=port,
+        )
+    except OSError as exc:
+        # Keep the rest of the demo running (honcho would stop it all if we exited).
+        logger.error("cannot listen on port %s (%s): WhatsApp/SMS are unavailable in this demo", port, exc)
+        signal.pause()
+        return
     logger.info("serving Twilio's Messages API on %s; inbound webhooks go to %s", standin.url, standin.webhook_url)
     with contextlib.suppress(KeyboardInterrupt):
         standin.server.serve_forever()

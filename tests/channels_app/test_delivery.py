@@ -178,7 +178,7 @@ def test_a_channel_without_a_sender_fails_with_a_clear_reason(standin):
 
 
 def test_the_reply_goes_to_the_number_the_customer_last_wrote_from(standin, client):
-    from tests.channels_app.conftest import inbound_params, twilio_post
+    from tests.channels_app.twilio_helpers import inbound_params, twilio_post
 
     conversation = phone_conversation(number="+15550000001", inbound_at=timezone.now())
     conversation.customer.contact_points.create(kind="whatsapp", address="+15550000002")

@@ -8,7 +8,7 @@ import pytest
 
 from channels_app.twilio.media import attachment_download
 from inbox.models import Attachment
-from tests.channels_app.conftest import ACCOUNT_SID, AUTH_TOKEN
+from tests.channels_app.twilio_helpers import ACCOUNT_SID, AUTH_TOKEN
 from tests.factories import AgentFactory, MessageFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import pytest
 
 from inbox.models import Message
 from inbox.services import message_delivery_update
-from tests.channels_app.conftest import twilio_post
+from tests.channels_app.twilio_helpers import twilio_post
 from tests.factories import MessageFactory
 from tests.helpers import capture_events
 

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test import Client
 
 from inbox.models import Attachment, ContactPoint, Conversation, Customer, Message
-from tests.channels_app.conftest import PUBLIC, inbound_params, sign, twilio_post
+from tests.channels_app.twilio_helpers import PUBLIC, inbound_params, sign, twilio_post
 
 INBOUND = "/webhooks/twilio/messages/"
 pytestmark = pytest.mark.django_db
