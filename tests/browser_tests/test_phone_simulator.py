@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from inbox.models import Message
 from inbox.services import message_append_outbound
 from tests.browser import screenshot
-from tests.channels_app.twilio_helpers import standin, twilio_settings  # noqa: F401, F811 - fixtures
+from tests.channels_app.twilio_helpers import standin, twilio_settings  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

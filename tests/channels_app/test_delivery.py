@@ -186,3 +186,14 @@ def test_the_reply_goes_to_the_number_the_customer_last_wrote_from(standin, clie
     message = reply(conversation)
     message_deliver(message.pk)
     assert standin.sent_to("+15550000002") and not standin.sent_to("+15550000001")
+
+
+def test_a_reply_rolled_back_with_its_transaction_is_never_sent(standin, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    conversation = phone_conversation(inbound_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        reply(conversation)
+        raise RuntimeError("the agent's request failed later on")
+    assert not Message.objects.filter(direction=Message.Direction.OUTBOUND).exists()
+    assert standin.sent_to("+15551234567") == []

@@ -83,3 +83,25 @@ def test_templates_are_managed_in_the_admin(admin_client):
     template = WhatsAppTemplateFactory(name="shipping_update")
     assert "shipping_update" in admin_client.get("/admin/channels_app/whatsapptemplate/").content.decode()
     assert admin_client.get(f"/admin/channels_app/whatsapptemplate/{template.pk}/change/").status_code == 200
+
+
+def test_the_agents_panel_shows_the_closed_window_and_sends_a_template(agent_client, standin):
+    conversation = phone_conversation(inbound_at=timezone.now() - timedelta(hours=30))
+    template = WhatsAppTemplateFactory(name="order_update")
+    url = f"/conversations/{conversation.pk}/whatsapp/"
+    page = agent_client.get(url).content.decode()
+    assert "WhatsApp window closed" in page and "order_update" in page
+
+    refused = agent_client.post(url, {"template": template.pk, "var_1": "Sam"})
+    assert refused.status_code == 422 and "{{2}}" in refused.content.decode()
+    assert not Message.objects.filter(conversation=conversation).exists()
+
+    sent = agent_client.post(url, {"template": template.pk, "var_1": "Sam", "var_2": "#42"})
+    assert sent.status_code == 200 and "queued" in sent.content.decode()
+    message = Message.objects.get(conversation=conversation)
+    assert message.metadata["whatsapp_template"]["variables"] == {"1": "Sam", "2": "#42"}
+
+
+def test_the_panel_is_for_agents_only(client):
+    conversation = phone_conversation(inbound_at=timezone.now())
+    assert client.get(f"/conversations/{conversation.pk}/whatsapp/").status_code == 302
