@@ -117,6 +117,10 @@ def message_delivery_update(
             )
             if message is not None:
                 message.external_id = external_id
+                if message.delivery_status in FAILURES and not message.error_code:
+                    # We gave up on confirming it ourselves; the provider's word wins.
+                    message.delivery_status = D.SENDING
+                    message.error_message = ""
         if message is None:
             return None
 

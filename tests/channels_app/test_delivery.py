@@ -197,3 +197,16 @@ def test_a_reply_rolled_back_with_its_transaction_is_never_sent(standin, django_
         raise RuntimeError("the agent's request failed later on")
     assert not Message.objects.filter(direction=Message.Direction.OUTBOUND).exists()
     assert standin.sent_to("+15551234567") == []
+
+
+def test_a_late_callback_overrides_our_own_could_not_confirm_failure(standin):
+    from inbox.services import message_delivery_update
+
+    message = reply(phone_conversation(inbound_at=timezone.now()))
+    with mock.patch.object(delivery, "message_delivery_accepted", side_effect=WorkerDied), pytest.raises(WorkerDied):
+        message_deliver(message.pk)
+    delivery_recover(now=timezone.now() + timedelta(minutes=10))
+    [sent] = standin.sent_to("+15551234567")
+    message_delivery_update(channel="whatsapp", external_id=sent["sid"], status=D.DELIVERED, message_id=message.pk)
+    message.refresh_from_db()
+    assert (message.delivery_status, message.external_id, message.error_message) == (D.DELIVERED, sent["sid"], "")
