@@ -175,9 +175,13 @@ PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="US")
 # ----- Twilio: WhatsApp and SMS (see .env.example) ---------------------------------------
 # Without real credentials the app talks to the local stand-in (channels_app/standins/).
 TWILIO_STANDIN_PORT = env.int("TWILIO_STANDIN_PORT", default=8791)
+_TWILIO_REAL = bool(env("TWILIO_ACCOUNT_SID", default=""))  # real credentials: real Twilio unless told otherwise
 TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="AC" + "0" * 32)
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="standin-auth-token")
-TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL", default=f"http://127.0.0.1:{TWILIO_STANDIN_PORT}").rstrip("/")
+TWILIO_API_BASE_URL = env(
+    "TWILIO_API_BASE_URL",
+    default="https://api.twilio.com" if _TWILIO_REAL else f"http://127.0.0.1:{TWILIO_STANDIN_PORT}",
+).rstrip("/")
 TWILIO_WHATSAPP_FROM = env("TWILIO_WHATSAPP_FROM", default="+14155238886")
 TWILIO_SMS_FROM = env("TWILIO_SMS_FROM", default="+15005550006")
 TWILIO_HTTP_TIMEOUT = env.float("TWILIO_HTTP_TIMEOUT", default=10.0)

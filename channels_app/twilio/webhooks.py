@@ -7,6 +7,7 @@ views only parse and call inbox services; media downloads run later in Celery.
 
 import logging
 from dataclasses import dataclass
+from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -43,6 +44,7 @@ def twilio_webhook(view):
 
     @csrf_exempt
     @require_POST
+    @wraps(view)
     def wrapper(request: HttpRequest) -> HttpResponse:
         problem = signature_problem(request)
         if problem:
@@ -50,7 +52,6 @@ def twilio_webhook(view):
             return HttpResponseForbidden("Invalid Twilio signature", content_type="text/plain")
         return view(request)
 
-    wrapper.__name__ = view.__name__
     return wrapper
 
 
