@@ -210,3 +210,39 @@ def test_a_late_callback_overrides_our_own_could_not_confirm_failure(standin):
     message_delivery_update(channel="whatsapp", external_id=sent["sid"], status=D.DELIVERED, message_id=message.pk)
     message.refresh_from_db()
     assert (message.delivery_status, message.external_id, message.error_message) == (D.DELIVERED, sent["sid"], "")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_racing_for_one_message_send_it_once(standin):
+    import threading
+
+    from django.db import connection
+
+    message = reply(phone_conversation(inbound_at=timezone.now()))
+    barrier = threading.Barrier(4)
+
+    def work():
+        try:
+            barrier.wait()
+            message_deliver(message.pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(standin.sent_to("+15551234567")) == 1
+    message.refresh_from_db()
+    assert message.delivery_status == D.QUEUED
+
+
+def test_wrong_credentials_fail_visibly_with_twilios_authentication_error(standin, settings):
+    settings.TWILIO_AUTH_TOKEN = "not-the-token"
+    message = reply(phone_conversation(inbound_at=timezone.now()))
+    message_deliver(message.pk)
+    message.refresh_from_db()
+    assert (message.delivery_status, message.error_code) == (D.FAILED, "20003")
+    assert message.error_message.endswith("Authenticate")
+    assert standin.sent_to("+15551234567") == []
