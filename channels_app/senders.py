@@ -30,3 +30,11 @@ def sender(channel: str) -> Callable[[Sender], Sender]:
         return func
 
     return register
+
+
+class SendOutcomeUnknown(SendError):
+    """The provider may or may not have taken the message (e.g. it stopped answering mid-request).
+
+    The message stays ``sending`` and is never resent blindly: a status callback or the
+    recovery beat task resolves it.
+    """

@@ -184,6 +184,34 @@ CSAT_LINK_DAYS = env.int("CSAT_LINK_DAYS", default=14)
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
 WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=5)
+# ----- Twilio: WhatsApp and SMS (see .env.example) ---------------------------------------
+# Without real credentials the app talks to the local stand-in (channels_app/standins/).
+TWILIO_STANDIN_PORT = env.int("TWILIO_STANDIN_PORT", default=8791)
+_TWILIO_REAL = bool(env("TWILIO_ACCOUNT_SID", default=""))  # real credentials: real Twilio unless told otherwise
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="AC" + "0" * 32)
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="standin-auth-token")
+TWILIO_API_BASE_URL = env(
+    "TWILIO_API_BASE_URL",
+    default="https://api.twilio.com" if _TWILIO_REAL else f"http://127.0.0.1:{TWILIO_STANDIN_PORT}",
+).rstrip("/")
+TWILIO_WHATSAPP_FROM = env("TWILIO_WHATSAPP_FROM", default="+14155238886")
+TWILIO_SMS_FROM = env("TWILIO_SMS_FROM", default="+15005550006")
+TWILIO_HTTP_TIMEOUT = env.float("TWILIO_HTTP_TIMEOUT", default=10.0)
+TWILIO_MEDIA_MAX_BYTES = env.int("TWILIO_MEDIA_MAX_BYTES", default=16 * 1024 * 1024)
+TWILIO_MEDIA_ALLOWED_TYPES = env.list(
+    "TWILIO_MEDIA_ALLOWED_TYPES",
+    default=["image/jpeg", "image/png", "image/gif", "image/webp", "audio/ogg", "audio/mpeg", "audio/amr",
+             "video/mp4", "application/pdf", "text/vcard", "text/x-vcard"],
+)  # fmt: skip
+TWILIO_MEDIA_TIMEOUT = env.float("TWILIO_MEDIA_TIMEOUT", default=20.0)
+WHATSAPP_WINDOW_HOURS = 24
+DELIVERY_STUCK_AFTER_MINUTES = env.int("DELIVERY_STUCK_AFTER_MINUTES", default=5)
+DELIVERY_MAX_RETRIES = env.int("DELIVERY_MAX_RETRIES", default=5)
+PHONE_SIMULATOR = env.bool("PHONE_SIMULATOR", default=False)  # the demo's /simulator/phone/, always on in DEBUG
+CELERY_BEAT_SCHEDULE["delivery-recover-stuck"] = {
+    "task": "channels_app.delivery.delivery_recover_stuck",
+    "schedule": 60.0,
+}
 
 LOGGING = {
     "version": 1,
@@ -193,3 +221,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+LOGGING["loggers"]["twilio.http_client"] = {"level": "WARNING"}  # it logs every request's headers at INFO

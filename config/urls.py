@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from channels_app.attachments import attachment_view
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -13,4 +15,6 @@ urlpatterns = [
     path("qa/", include("inbox.qa.urls")),
     path("settings/audit/", include("inbox.audit.urls")),
     path("", include("inbox.urls")),
+    path("", include("channels_app.twilio.urls")),
+    path("attachments/<int:pk>/", attachment_view, name="attachment"),
 ]

@@ -17,3 +17,9 @@ def agent_client(agent) -> Client:
 
 
 from tests.browser import chromium, live_server_url, new_page  # noqa: E402,F401 - fixtures
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run browser tests last on each worker: Playwright's sync API leaves an asyncio loop
+    marked running in the main thread, which breaks async_to_sync in any later test there."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

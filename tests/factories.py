@@ -65,3 +65,24 @@ class MessageFactory(factory.django.DjangoModelFactory):
     direction = Message.Direction.INBOUND
     author_kind = Message.Author.CUSTOMER
     text = factory.Faker("sentence")
+
+
+class WhatsAppTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "channels_app.WhatsAppTemplate"
+
+    name = factory.Sequence(lambda n: f"order_update_{n}")
+    content_sid = factory.Sequence(lambda n: f"HX{n:032d}")
+    variables = factory.LazyFunction(lambda: ["1", "2"])
+    body_preview = "Hi {{1}}, your order {{2}} has an update. Reply to continue."
+
+
+def phone_conversation(*, number: str = "+15551234567", channel: str = Channel.WHATSAPP, inbound_at=None):
+    """A conversation with a customer reachable on WhatsApp (or SMS) at ``number``."""
+    kind = ContactKind.WHATSAPP if channel == Channel.WHATSAPP else ContactKind.PHONE
+    point = ContactPointFactory(kind=kind, address=number)
+    conversation = ConversationFactory(customer=point.customer, channels=[channel])
+    if channel == Channel.WHATSAPP and inbound_at is not None:
+        conversation.whatsapp_last_inbound_at = inbound_at
+        conversation.save(update_fields=["whatsapp_last_inbound_at"])
+    return conversation

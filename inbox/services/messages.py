@@ -11,6 +11,7 @@ from inbox.csat.answers import csat_open_survey, csat_rating_parse, csat_record
 from inbox.events import INBOX_GROUP, conversation_group, event_publish
 from inbox.models import CHANNEL_CONTACT_KIND, Attachment, Channel, Conversation, Customer, Message
 from inbox.services.contacts import contact_point_resolve
+from inbox.services.whatsapp import whatsapp_window_check
 
 PREVIEW_LENGTH = 200
 HUMAN_OR_AI = (Message.Author.AGENT, Message.Author.AI)
@@ -120,6 +121,9 @@ def message_append_outbound(
         raise ValidationError(f"Unknown channel {channel!r}")
     if not conversation.customer.contact_points.filter(kind=kind).exists():
         raise ValidationError(f"This customer cannot be reached on {Channel(channel).label}")
+    if channel == Channel.WHATSAPP and not (metadata or {}).get("whatsapp_template"):
+        # Refused before anything is stored; templates (sent by whatsapp_template_send) may go out.
+        whatsapp_window_check(conversation)
     with transaction.atomic():
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
         message = Message.objects.create(
@@ -141,7 +145,15 @@ def message_append_outbound(
             conversation_id=conversation.pk,
             message_id=message.pk,
         )
+        _delivery_enqueue(message.pk)
     return message
+
+
+def _delivery_enqueue(message_id: int) -> None:
+    # Imported here: the transports depend on the inbox, not the other way round.
+    from channels_app.delivery import message_deliver
+
+    transaction.on_commit(lambda: message_deliver.delay(message_id), robust=True)
 
 
 def note_add(*, conversation: Conversation, author: AbstractBaseUser | None, text: str) -> Message:

@@ -33,6 +33,8 @@ class Command(BaseCommand):
         }
         shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
         url = f"http://{shown_host}:{port}/"
+        # Twilio (the local stand-in) signs and posts webhooks to this address.
+        env.setdefault("PUBLIC_BASE_URL", url.rstrip("/"))
         self.stdout.write(
             self.style.SUCCESS(f"\n  Support inbox: {url}\n")
             + f"  admin login:  {ADMIN[0]} / {ADMIN[2]}\n"

@@ -1,0 +1,1 @@
+from tests.channels_app.twilio_helpers import standin, twilio_settings  # noqa: F401 - fixtures
