@@ -6,6 +6,7 @@ broken MIME parts are skipped, a missing Message-ID gets a content hash.
 """
 
 import hashlib
+import logging
 import re
 from dataclasses import dataclass, field
 from email import policy
@@ -18,6 +19,8 @@ from mailparser_reply import EmailReplyParser
 
 from channels_app.email.addresses import message_id_clean, message_ids_in
 from inbox.services import IncomingAttachment
+
+logger = logging.getLogger(__name__)
 
 REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl", "sv", "da", "cs"]
 AUTOMATED_SENDERS = re.compile(r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?)([+@.-]|$)", re.I)
@@ -141,6 +144,7 @@ def _bodies(message: Message) -> tuple[str, str, list[IncomingAttachment]]:
             disposition = part.get_content_disposition()
             filename = part.get_filename() or ""
         except Exception:
+            logger.warning("skipped an unreadable MIME part", exc_info=True)
             continue
         if disposition == "attachment" or filename or not content_type.startswith("text/"):
             if content_type in ("message/delivery-status", "text/rfc822-headers"):
@@ -200,6 +204,7 @@ def _reported_ids(report: Message) -> list[str]:
                 headers = BytesParser(policy=policy.default).parsebytes(part.get_payload(decode=True) or b"")
                 ids.extend(message_ids_in(_header(headers, "Message-ID")))
         except Exception:
+            logger.warning("skipped an unreadable part of a delivery report", exc_info=True)
             continue
     return list(dict.fromkeys(ids))
 
