@@ -28,9 +28,9 @@ def email_thread_find(parsed: ParsedEmail, *, envelope_recipients: Sequence[str]
     if not parsed.thread_ids:
         return None
     known = dict(
-        Message.objects.filter(channel=Channel.EMAIL, external_id__in=parsed.thread_ids).values_list(
-            "external_id", "conversation_id"
-        )
+        Message.objects.filter(
+            channel__in=[Channel.EMAIL, Channel.CHAT], external_id__in=parsed.thread_ids
+        ).values_list("external_id", "conversation_id")
     )
     for message_id in parsed.thread_ids:  # the nearest ancestor we know wins
         if message_id in known:
