@@ -98,9 +98,9 @@ def test_an_unreachable_smtp_server_is_a_transient_failure():
     point = ContactPointFactory()
     conversation = ConversationFactory(customer=point.customer)
     message = message_append_outbound(conversation=conversation, channel=Channel.EMAIL, text="hi")
-    with override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_PORT=free_port()):
-        with pytest.raises(SendError) as error:
-            SENDERS[Channel.EMAIL](message)
+    smtp = override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_PORT=free_port())
+    with smtp, pytest.raises(SendError) as error:
+        SENDERS[Channel.EMAIL](message)
     assert error.value.transient
 
 
