@@ -180,6 +180,8 @@ EMAIL_SINK_DIR = Path(env("EMAIL_SINK_DIR", default=str(BASE_DIR / "var" / "mail
 WIDGET_IDENTITY_SECRET = env("WIDGET_IDENTITY_SECRET", default="")
 # Origins (scheme://host[:port]) whose pages may open the widget's socket; "*" allows every site.
 WIDGET_ALLOWED_ORIGINS = env.list("WIDGET_ALLOWED_ORIGINS", default=["*"])
+# The demo storefront and customer simulator pages (/demo/store/, /simulator/): never in production.
+DEMO_SIMULATOR = env.bool("DEMO_SIMULATOR", default=DEBUG)
 
 # ----- domain ----------------------------------------------------------------------------
 

@@ -15,7 +15,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, **options):
         controller = inbound_controller(host=host, port=port)
-        controller.start()
+        try:
+            controller.start()
+        except (OSError, RuntimeError) as exc:
+            # Stay up (a process manager would stop the whole app when one process exits) and say why.
+            self.stderr.write(f"Could not listen on {host}:{port}: {exc}")
+            self.stderr.flush()
+            while True:
+                time.sleep(3600)
         self.stdout.write(f"Receiving email on smtp://{host}:{port}", ending="\n")
         self.stdout.flush()
         try:

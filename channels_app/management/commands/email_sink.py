@@ -22,7 +22,14 @@ class Command(BaseCommand):
             while True:
                 time.sleep(3600)
         controller = sink_controller(host=host, port=port, directory=Path(directory))
-        controller.start()
+        try:
+            controller.start()
+        except (OSError, RuntimeError) as exc:
+            # Stay up (a process manager would stop the whole app when one process exits) and say why.
+            self.stderr.write(f"Could not listen on {host}:{port}: {exc}")
+            self.stderr.flush()
+            while True:
+                time.sleep(3600)
         self.stdout.write(f"Demo mail sink on smtp://{host}:{port}, keeping mail in {directory}", ending="\n")
         self.stdout.flush()
         try:
