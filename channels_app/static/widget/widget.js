@@ -26,7 +26,7 @@
     ":host{all:initial}",
     "*{box-sizing:border-box;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif}",
     ".launcher{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;",
-    "background:var(--c);color:#fff;font-size:26px;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483646}",
+    "background:var(--c);color:#fff;display:flex;align-items:center;justify-content:center;padding:0;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483646}",
     ".badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;border-radius:10px;background:#dc2626;",
     "color:#fff;font-size:12px;line-height:20px;text-align:center;padding:0 5px;font-weight:600}",
     ".badge[hidden]{display:none}",
@@ -45,7 +45,7 @@
     ".msg.pending{opacity:.6}",
     ".typing{font-size:12px;color:#57606a;padding:0 12px 6px;background:#f6f8fa;min-height:18px}",
     ".offline{padding:10px 12px;background:#fff8c5;border-top:1px solid #d4a72c;font-size:13px}",
-    ".offline[hidden]{display:none}.offline form{display:flex;gap:6px;margin-top:6px}",
+    ".offline[hidden],.offline form[hidden]{display:none}.offline form{display:flex;gap:6px;margin-top:6px}",
     ".offline input{flex:1;padding:6px 8px;border:1px solid #d0d7de;border-radius:6px;font-size:13px}",
     ".err{color:#cf222e;font-size:12px;padding:4px 12px}.err:empty{display:none}",
     ".compose{display:flex;border-top:1px solid #d0d7de;background:#fff}",
@@ -59,7 +59,7 @@
   var root = host.attachShadow({ mode: "open" });
   root.innerHTML =
     "<style>" + CSS + "</style>" +
-    '<button class="launcher" part="launcher" aria-label="Open chat">\u{1F4AC}<span class="badge" hidden></span></button>' +
+    '<button class="launcher" part="launcher" aria-label="Open chat"><svg width="26" height="26" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z"/></svg><span class="badge" hidden></span></button>' +
     '<section class="panel" role="dialog" aria-label="Chat" hidden>' +
     '<div class="head"><div><strong></strong><div class="status">Connecting\u2026</div></div>' +
     '<button class="close" aria-label="Close chat">\u00D7</button></div>' +
