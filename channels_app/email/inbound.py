@@ -53,7 +53,7 @@ def email_receive(*, raw: bytes, envelope_recipients: Sequence[str] = ()) -> Rec
             "from_address": parsed.from_address,
             "in_reply_to": parsed.in_reply_to,
             "references": parsed.references,
-            "quoted_text_removed": parsed.reply_text != parsed.text.strip(),
+            "quoted_text_removed": parsed.reply_text != parsed.text.strip() or parsed.reply_html != parsed.html,
         },
         "auto_reply": bool(parsed.auto_reply),
     }
@@ -66,7 +66,7 @@ def email_receive(*, raw: bytes, envelope_recipients: Sequence[str] = ()) -> Rec
             address=parsed.from_address,
             name=parsed.from_name,
             text=parsed.reply_text,
-            html=parsed.html,
+            html=parsed.reply_html,
             external_id=parsed.message_id,
             subject=_subject_clean(parsed.subject),
             conversation_id=conversation_id,

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils.html import linebreaks, strip_tags
 
@@ -46,8 +47,9 @@ def _recipient(message: Message) -> str:
 
 def _parent(message: Message) -> Message | None:
     """The newest earlier email on the conversation that has a Message-ID: what we reply to."""
+    emailed = Q(channel=Channel.EMAIL) | Q(channel=Channel.CHAT, metadata__has_key="email")  # chat replies emailed
     return (
-        Message.objects.filter(conversation_id=message.conversation_id, external_id__gt="", channel=Channel.EMAIL)
+        Message.objects.filter(emailed, conversation_id=message.conversation_id, external_id__gt="")
         .exclude(pk=message.pk)
         .filter(created_at__lte=message.created_at)
         .order_by("-created_at", "-pk")

@@ -13,6 +13,7 @@ from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
+from html import escape
 from html.parser import HTMLParser
 
 from mailparser_reply import EmailReplyParser
@@ -41,6 +42,7 @@ class ParsedEmail:
     recipients: list[str] = field(default_factory=list)
     text: str = ""  # the whole plain-text body, quoted history included
     html: str = ""  # unsanitised; message_receive cleans it
+    reply_html: str = ""  # html without the quoted history
     reply_text: str = ""  # what the customer wrote this time: quotes and signature removed
     attachments: list[IncomingAttachment] = field(default_factory=list)
     auto_reply: str = ""  # why we think a machine sent it, "" for a person
@@ -80,6 +82,7 @@ def email_parse(raw: bytes) -> ParsedEmail:
     if message.get_content_type() == "multipart/report":
         parsed.bounced_message_ids = _reported_ids(message)
     parsed.reply_text = reply_strip(text)
+    parsed.reply_html = html_reply_strip(html) if html else ""
     return parsed
 
 
@@ -260,3 +263,62 @@ def html_to_text(html: str) -> str:
         return ""
     text = "\n".join(line.rstrip() for line in extractor.lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+# Where mail clients put the quoted history in HTML: Gmail, Apple Mail/Thunderbird, Yahoo.
+QUOTE_CLASSES = {"gmail_quote", "gmail_extra", "yahoo_quoted", "moz-cite-prefix"}
+# Outlook starts the history with one of these and never closes it: cut from there to the end.
+CUT_IDS = {"appendonsend", "divrplyfwdmsg", "stopspelling"}
+
+
+class _QuoteStripper(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.skip_depth = 0
+        self.cut = False
+
+    def _is_quote(self, tag: str, attrs: dict) -> bool:
+        classes = set((attrs.get("class") or "").lower().split())
+        return bool(classes & QUOTE_CLASSES) or (tag == "blockquote" and (attrs.get("type") or "").lower() == "cite")
+
+    def handle_starttag(self, tag, attrs):
+        if self.cut:
+            return
+        attributes = dict(attrs)
+        if (attributes.get("id") or "").lower() in CUT_IDS:
+            self.cut = True
+            return
+        if self.skip_depth:
+            self.skip_depth += tag not in VOID_TAGS
+            return
+        if self._is_quote(tag, attributes):
+            self.skip_depth = 0 if tag in VOID_TAGS else 1
+            return
+        rendered = "".join(f' {name}="{escape(value or "")}"' for name, value in attrs)
+        self.out.append(f"<{tag}{rendered}>")
+
+    def handle_endtag(self, tag):
+        if self.cut or tag in VOID_TAGS:
+            return
+        if self.skip_depth:
+            self.skip_depth -= 1
+            return
+        self.out.append(f"</{tag}>")
+
+    def handle_data(self, data):
+        if not self.cut and not self.skip_depth:
+            self.out.append(escape(data, quote=False))
+
+
+def html_reply_strip(html: str) -> str:
+    """The reply's HTML without the quoted history; the whole HTML if that would leave no text."""
+    stripper = _QuoteStripper()
+    try:
+        stripper.feed(html)
+        stripper.close()
+    except Exception:
+        return html
+    stripped = "".join(stripper.out)
+    return stripped if html_to_text(stripped).strip() else html

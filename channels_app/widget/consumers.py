@@ -12,6 +12,9 @@ Protocol (JSON). The first frame must be ``hello``; nothing else is accepted bef
   <- {"type": "error", "reason"}
 """
 
+import time
+from collections import deque
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -23,14 +26,17 @@ from channels_app.widget.tokens import visitor_token_issue, visitor_token_read
 from inbox.models import Message
 
 CLOSE_FORBIDDEN = 4403
+RATE_MESSAGES, RATE_SECONDS = 10, 10.0  # at most 10 messages per 10 s per socket
 
 
 class WidgetConsumer(AsyncJsonWebsocketConsumer):
     visitor_id: str | None = None
     conversation_id: int | None = None
     group: str | None = None
+    typing: bool = False
 
     async def connect(self):
+        self.recent: deque[float] = deque(maxlen=RATE_MESSAGES)
         if not _origin_allowed(self.scope):
             await self.close(code=CLOSE_FORBIDDEN)
             return
@@ -98,6 +104,12 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
         await self._ping({})
 
     async def _send_message(self, content):
+        now = time.monotonic()
+        if len(self.recent) == RATE_MESSAGES and now - self.recent[0] < RATE_SECONDS:
+            reason = "You're sending messages too fast; wait a moment"
+            await self.send_json({"type": "error", "reason": reason, "client_id": content.get("client_id")})
+            return
+        self.recent.append(now)
         try:
             message = await _receive(self.visitor_id, content.get("text"), content.get("client_id"))
         except ValidationError as exc:
@@ -107,9 +119,11 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "sent", "client_id": content.get("client_id"), "message": message["payload"]})
 
     async def _typing(self, content):
-        if self.conversation_id:
+        typing = bool(content.get("typing"))
+        if self.conversation_id and typing != self.typing:  # only changes reach the agents
+            self.typing = typing
             await database_sync_to_async(services.widget_typing)(
-                conversation_id=self.conversation_id, who="visitor", typing=bool(content.get("typing"))
+                conversation_id=self.conversation_id, who="visitor", typing=typing
             )
 
     async def _mark(self, content):

@@ -40,6 +40,7 @@ def test_a_gmail_reply_threads_by_in_reply_to_and_loses_its_quoted_history():
     assert message.text == "Great, thanks! The tracking link works now 👍\n\nMaya"
     assert "Order #4412 left our warehouse" not in message.text
     assert "<script" not in message.html and "Great, thanks!" in message.html
+    assert "left our warehouse" not in message.html and "wrote:" not in message.html  # what agents see
     assert message.metadata["email"]["quoted_text_removed"] is True
     assert message.metadata["auto_reply"] is False
     original = message.attachments.get(filename="original.eml")
@@ -207,3 +208,19 @@ def test_broken_mime_and_unknown_charsets_do_not_crash():
     )
     message = email_receive(raw=raw).message
     assert message.text == "Hello there"
+
+
+def test_outlook_and_apple_html_history_is_cut_from_what_agents_see():
+    from channels_app.email.parsing import html_reply_strip
+
+    outlook = (
+        '<div>Yes please &amp; thanks<br></div><div id="appendonsend"></div><hr>'
+        '<div id="divRplyFwdMsg"><b>From:</b> Support</div><div>No problem: you have 30 days</div>'
+    )
+    assert html_reply_strip(outlook) == "<div>Yes please &amp; thanks<br></div>"
+    apple = (
+        '<div>Perfect<img src="cid:1"></div><div><br><blockquote type="cite">It is <b>waterproof</b></blockquote></div>'
+    )
+    assert html_reply_strip(apple) == '<div>Perfect<img src="cid:1"></div><div><br></div>'
+    only_quote = '<blockquote type="cite">everything is quoted</blockquote>'
+    assert html_reply_strip(only_quote) == only_quote  # never leave the agent with nothing

@@ -303,3 +303,35 @@ def test_any_site_may_embed_the_widget_by_default():
         await socket.disconnect()
 
     run_async(scenario)
+
+
+def test_a_flood_of_messages_is_slowed_down_with_a_reason():
+    async def scenario():
+        socket, _ = await widget_connect()
+        for n in range(11):
+            await socket.send_json_to(_send(f"spam {n}"))
+        error = await receive_type(socket, "error")  # "sent" acks and own-message echoes come first
+        assert error == {
+            "type": "error",
+            "reason": "You're sending messages too fast; wait a moment",
+            "client_id": error["client_id"],
+        }
+        await socket.disconnect()
+
+    run_async(scenario)
+    assert Message.objects.filter(channel=Channel.CHAT).count() == 10
+
+
+def test_empty_and_oversized_messages_are_refused_with_a_reason():
+    async def scenario():
+        socket, _ = await widget_connect()
+        await socket.send_json_to(_send("   "))
+        assert (await receive_type(socket, "error"))["reason"] == "Type a message first"
+        await socket.send_json_to(_send("x" * 5001))
+        assert (await receive_type(socket, "error"))["reason"] == "Messages are limited to 5000 characters"
+        await socket.send_json_to({"action": "send", "text": "no id"})
+        assert (await receive_type(socket, "error"))["reason"] == "A message needs a client id"
+        await socket.disconnect()
+
+    run_async(scenario)
+    assert Message.objects.count() == 0
