@@ -21,6 +21,7 @@ from channels_app.email.inbound import email_receive
 from channels_app.email.parsing import EmailUnreadable
 
 logger = logging.getLogger(__name__)
+logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
 
 
 class InboundHandler:

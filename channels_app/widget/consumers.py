@@ -203,11 +203,7 @@ def _receive(visitor_id: str, text, client_id) -> dict:
 @database_sync_to_async
 def _message_payload(conversation_id: int, message_id) -> dict | None:
     message = (
-        Message.objects.filter(
-            pk=message_id,
-            conversation_id=conversation_id,
-            direction__in=[Message.Direction.INBOUND, Message.Direction.OUTBOUND],
-        )
+        services.widget_visible_messages(Message.objects.filter(pk=message_id, conversation_id=conversation_id))
         .select_related("author")
         .first()
     )

@@ -51,11 +51,17 @@ def widget_history(*, conversation: Conversation | None) -> list[dict]:
     if conversation is None:
         return []
     messages = (
-        conversation.messages.filter(direction__in=[Message.Direction.INBOUND, Message.Direction.OUTBOUND])
+        widget_visible_messages(conversation.messages.all())
         .select_related("author")
         .order_by("-created_at", "-pk")[:HISTORY_LIMIT]
     )
     return [widget_message_payload(m) for m in reversed(messages)]
+
+
+def widget_visible_messages(messages):
+    """Only the chat itself: never notes, and never other channels' messages, which may come
+    from an email address the visitor typed but does not own."""
+    return messages.filter(channel=Channel.CHAT, direction__in=[Message.Direction.INBOUND, Message.Direction.OUTBOUND])
 
 
 def widget_message_payload(message: Message) -> dict:

@@ -68,3 +68,15 @@ def test_the_widget_history_is_one_query_however_long(django_assert_num_queries)
     with django_assert_num_queries(1):
         history = widget_history(conversation=chat.conversation)
     assert [m["text"] for m in history] == ["hello", *[f"reply {n}" for n in range(5)]]
+
+
+def test_the_widget_shows_the_chat_only_never_notes_or_other_channels():
+    from inbox.services import note_add
+
+    chat = _chat()
+    ContactPoint.objects.create(customer=chat.conversation.customer, kind="email", address="typed@example.com")
+    note_add(conversation=chat.conversation, author=None, text="internal: VIP")
+    # someone else mailing from an address the visitor typed lands on this customer: not shown in the widget
+    message_receive(channel=Channel.EMAIL, address="typed@example.com", text="my bank details")
+
+    assert [m["text"] for m in widget_history(conversation=chat.conversation)] == ["hello"]
