@@ -178,6 +178,8 @@ EMAIL_SINK_DIR = Path(env("EMAIL_SINK_DIR", default=str(BASE_DIR / "var" / "mail
 
 # Chat widget. The host site signs a visitor's email with this secret (HMAC-SHA256, hex) to identify them.
 WIDGET_IDENTITY_SECRET = env("WIDGET_IDENTITY_SECRET", default="")
+if not WIDGET_IDENTITY_SECRET and DEBUG:
+    WIDGET_IDENTITY_SECRET = "insecure-dev-only-widget-secret"  # noqa: S105 - so the demo store can sign in
 # Origins (scheme://host[:port]) whose pages may open the widget's socket; "*" allows every site.
 WIDGET_ALLOWED_ORIGINS = env.list("WIDGET_ALLOWED_ORIGINS", default=["*"])
 # The demo storefront and customer simulator pages (/demo/store/, /simulator/): never in production.

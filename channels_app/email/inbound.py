@@ -3,12 +3,19 @@
 import logging
 from collections.abc import Sequence
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from channels_app.email.addresses import conversation_from_address
-from channels_app.email.parsing import ParsedEmail, email_parse
-from inbox.models import Channel, Message
-from inbox.services import IncomingAttachment, Received, message_receive, system_event_add
+from channels_app.email.parsing import EmailUnreadable, ParsedEmail, email_parse
+from inbox.models import Channel, ContactKind, Message
+from inbox.services import (
+    IncomingAttachment,
+    Received,
+    contact_address_normalise,
+    message_receive,
+    system_event_add,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +52,10 @@ def email_receive(*, raw: bytes, envelope_recipients: Sequence[str] = ()) -> Rec
     broken and it is still stored, with the original source attached as ``original.eml``.
     """
     parsed = email_parse(raw)
+    try:
+        contact_address_normalise(kind=ContactKind.EMAIL, address=parsed.from_address)
+    except ValidationError as exc:
+        raise EmailUnreadable(f"the sender address {parsed.from_address!r} is not valid") from exc
     conversation_id = email_thread_find(parsed, envelope_recipients=envelope_recipients)
     metadata = {
         "email": {

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from channels_app.email.addresses import support_address
 from channels_app.simulator.mailbox import customer_email_send, mailbox_messages
 from channels_app.widget.tokens import identity_hash
+from inbox.models import ContactKind, ContactPoint
 
 
 def demo_only(view):
@@ -34,11 +35,15 @@ def store(request):
     email = request.GET.get("customer", "").strip().lower()
     if email and settings.WIDGET_IDENTITY_SECRET:
         identity = {"email": email, "name": request.GET.get("name", ""), "hash": identity_hash(email)}
-    return render(
-        request,
-        "simulator/store.html",
-        {"widget_src": request.build_absolute_uri(static("widget/widget.js")), "identity": identity},
+    demo_customer = (
+        ContactPoint.objects.filter(kind=ContactKind.EMAIL).select_related("customer").order_by("pk").first()
     )
+    context = {
+        "widget_src": request.build_absolute_uri(static("widget/widget.js")),
+        "identity": identity,
+        "demo_customer": demo_customer if settings.WIDGET_IDENTITY_SECRET else None,
+    }
+    return render(request, "simulator/store.html", context)
 
 
 @demo_only

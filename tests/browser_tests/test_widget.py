@@ -130,3 +130,16 @@ def test_with_nobody_online_the_visitor_leaves_an_email_and_the_reply_follows_by
     assert [m.to for m in mail.outbox] == [["liam@example.com"]]
     assert "arrives tomorrow" in mail.outbox[0].body
     assert Message.objects.get(pk=reply.pk).metadata["delivered_via"] == "email"
+
+
+def test_a_tampered_token_in_the_browser_is_refused_and_the_widget_starts_a_fresh_session(new_page):
+    page = new_page()
+    page.goto("/demo/store/")
+    page.evaluate(
+        "host => localStorage.setItem('support-widget-token:' + host, 'eyJ2IjoidnhfeCJ9:forged:signature')",
+        page.url.split("/")[2],
+    )
+    page.reload()
+    page.wait_for_selector(f"{WIDGET}[data-ready=true]", state="attached")
+    token = page.evaluate("host => localStorage.getItem('support-widget-token:' + host)", page.url.split("/")[2])
+    assert token and "forged" not in token

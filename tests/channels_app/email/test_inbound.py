@@ -224,3 +224,10 @@ def test_outlook_and_apple_html_history_is_cut_from_what_agents_see():
     assert html_reply_strip(apple) == '<div>Perfect<img src="cid:1"></div><div><br></div>'
     only_quote = '<blockquote type="cite">everything is quoted</blockquote>'
     assert html_reply_strip(only_quote) == only_quote  # never leave the agent with nothing
+
+
+def test_an_invalid_sender_address_is_refused_with_a_reason():
+    raw = b"From: Bad <bad@example>\r\nTo: support@localhost\r\nMessage-ID: <bad-1@e>\r\n\r\nhello\r\n"
+    with pytest.raises(EmailUnreadable, match="not valid"):
+        email_receive(raw=raw)
+    assert Message.objects.count() == 0

@@ -60,3 +60,19 @@ def test_garbage_is_refused_with_a_reason_and_the_receiver_keeps_working(receive
 
     _send(receiver, fixture("latin1.eml"))
     assert Message.objects.get().text.startswith("Guten Tag")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_oversized_mail_is_refused_with_552_and_nothing_is_stored(settings):
+    settings.EMAIL_INBOUND_MAX_BYTES = 2000
+    port = free_port()
+    controller = inbound_controller(host="127.0.0.1", port=port)
+    controller.start()
+    try:
+        big = fixture("html_only.eml") + b"\n" + b"x" * 70 + (b"\n" + b"y" * 70) * 60
+        with pytest.raises(smtplib.SMTPException) as error:
+            _send(port, big)
+    finally:
+        controller.stop()
+    assert "552" in str(error.value)
+    assert Message.objects.count() == 0

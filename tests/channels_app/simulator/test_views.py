@@ -14,6 +14,7 @@ def test_the_simulator_does_not_exist_outside_the_demo(client: Client, url):
     assert client.get(url).status_code == 404
 
 
+@pytest.mark.django_db
 @override_settings(DEMO_SIMULATOR=True)
 def test_the_storefront_embeds_the_widget_like_any_site_would(client: Client):
     body = client.get("/demo/store/").content.decode()
@@ -21,9 +22,14 @@ def test_the_storefront_embeds_the_widget_like_any_site_would(client: Client):
     assert "data-user-hash" not in body
 
 
+@pytest.mark.django_db
 @override_settings(DEMO_SIMULATOR=True, WIDGET_IDENTITY_SECRET="s3cret")
 def test_the_storefront_can_sign_in_a_demo_customer_with_an_identity_hash(client: Client):
     from channels_app.widget.tokens import identity_hash
+    from tests.factories import ContactPointFactory
+
+    ContactPointFactory(address="maya@example.com", customer__name="Maya Lopez")
+    assert "Sign in as Maya Lopez (demo)" in client.get("/demo/store/").content.decode()
 
     body = client.get("/demo/store/?customer=maya@example.com&name=Maya").content.decode()
     assert f'data-user-hash="{identity_hash("maya@example.com")}"' in body
