@@ -143,3 +143,14 @@ def test_a_tampered_token_in_the_browser_is_refused_and_the_widget_starts_a_fres
     page.wait_for_selector(f"{WIDGET}[data-ready=true]", state="attached")
     token = page.evaluate("host => localStorage.getItem('support-widget-token:' + host)", page.url.split("/")[2])
     assert token and "forged" not in token
+
+
+def test_a_refused_message_is_shown_as_not_sent_with_the_reason(new_page):
+    page = new_page()
+    open_store(page)
+    page.locator(f"{WIDGET} .launcher").click()
+    page.locator(f"{WIDGET} textarea").fill("x" * 5001)
+    page.keyboard.press("Enter")
+    page.locator(f"{WIDGET} .msg.failed").wait_for()
+    assert page.locator(f"{WIDGET} .err").inner_text() == "Messages are limited to 5000 characters"
+    assert not Message.objects.exists()

@@ -42,7 +42,7 @@
     ".msg.mine{align-self:flex-end;background:var(--c);color:#fff;border-bottom-right-radius:2px}",
     ".msg.theirs{align-self:flex-start;background:#fff;border:1px solid #d0d7de;border-bottom-left-radius:2px}",
     ".who{display:block;font-size:11px;opacity:.75;margin-bottom:2px}",
-    ".msg.pending{opacity:.6}",
+    ".msg.pending{opacity:.6}.msg.failed{background:#cf222e}",
     ".typing{font-size:12px;color:#57606a;padding:0 12px 6px;background:#f6f8fa;min-height:18px}",
     ".offline{padding:10px 12px;background:#fff8c5;border-top:1px solid #d4a72c;font-size:13px}",
     ".offline[hidden],.offline form[hidden]{display:none}.offline form{display:flex;gap:6px;margin-top:6px}",
@@ -161,12 +161,20 @@
       }
     } else if (frame.type === "typing") {
       $(".typing").textContent = frame.typing ? "Support is typing\u2026" : "";
+      clearTimeout(state.agentTypingTimer);  // a lost "stop" must not leave it on forever
+      if (frame.typing) state.agentTypingTimer = setTimeout(function () { $(".typing").textContent = ""; }, 15000);
     } else if (frame.type === "offline_email") {
       localStorage.setItem(storageKey + ":email", frame.email);
       $(".offline-text").textContent = "Thanks! We'll reply to " + frame.email + " if you've left by then.";
       $(".offline form").hidden = true;
     } else if (frame.type === "error") {
       $(".err").textContent = frame.reason;
+      var failed = frame.client_id && state.pending[frame.client_id];
+      if (failed) {  // refused (too long, too fast): show it as not sent instead of retrying forever
+        failed.className = "msg mine failed";
+        failed.title = frame.reason;
+        delete state.pending[frame.client_id];
+      }
       if (frame.reason === "invalid token") localStorage.removeItem(storageKey);
     }
   }
