@@ -8,7 +8,7 @@ from django.utils.html import linebreaks, strip_tags
 
 from channels_app.email.addresses import message_id_clean, message_id_domain, reply_address_for
 from channels_app.senders import SendError, sender
-from inbox.models import Channel, ContactKind, Message
+from inbox.models import Attachment, Channel, ContactKind, Message
 
 # Outlook and others cap the References header; keep the first (thread root) and the newest.
 MAX_REFERENCES = 20
@@ -89,6 +89,9 @@ def email_build(message: Message) -> EmailMultiAlternatives:
         headers=headers,
     )
     email.attach_alternative(render_to_string("email/reply.html", context), "text/html")
+    for attachment in message.attachments.filter(state=Attachment.State.STORED):
+        with attachment.file.open("rb") as handle:
+            email.attach(attachment.filename or "attachment", handle.read(), attachment.content_type or None)
     email.references = references  # kept for the caller to store
     return email
 

@@ -139,3 +139,19 @@ def test_the_sink_refuses_nothing_and_keeps_each_recipient(tmp_path):
         controller.stop()
     [kept] = tmp_path.glob("*.eml")
     assert kept.read_bytes().startswith(b"X-Sink-Recipients: b@y.example, c@z.example\r\n")
+
+
+def test_files_an_agent_attached_go_with_the_email():
+    from django.core.files.base import ContentFile
+
+    from inbox.models import Attachment
+
+    point = ContactPointFactory()
+    conversation = ConversationFactory(customer=point.customer)
+    message = message_append_outbound(conversation=conversation, channel=Channel.EMAIL, text="Label attached")
+    attachment = Attachment(message=message, filename="label.pdf", content_type="application/pdf", size=8)
+    attachment.file.save("label.pdf", ContentFile(b"%PDF-1.4"), save=True)
+
+    send(message)
+
+    assert mail.outbox[0].attachments == [("label.pdf", b"%PDF-1.4", "application/pdf")]
