@@ -178,8 +178,8 @@ def _automated(message: Message, from_address: str) -> str:
     auto_submitted = _header(message, "Auto-Submitted").strip().lower()
     if auto_submitted and auto_submitted != "no":
         return f"Auto-Submitted: {auto_submitted}"
-    for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"):
-        if _header(message, name).strip() and name != "X-Auto-Response-Suppress":
+    for name in ("X-Autoreply", "X-Autorespond"):  # not X-Auto-Response-Suppress: Outlook puts it on people's mail too
+        if _header(message, name).strip():
             return name
     precedence = _header(message, "Precedence").strip().lower()
     if precedence in ("bulk", "auto_reply", "junk", "list"):

@@ -76,6 +76,13 @@
 
   var state = { socket: null, open: false, unread: 0, messages: {}, pending: {}, retry: 0, typingTimer: null, sentTyping: false };
 
+  // Storage can be unavailable (privacy modes, sandboxed frames): then the visit lasts one page.
+  var memory = {};
+  var store = {
+    get: function (key) { try { return localStorage.getItem(key); } catch (e) { return memory[key] || null; } },
+    set: function (key, value) { try { localStorage.setItem(key, value); } catch (e) { memory[key] = value; } },
+    remove: function (key) { try { localStorage.removeItem(key); } catch (e) { delete memory[key]; } },
+  };
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     return "x" + Date.now().toString(16) + Math.random().toString(16).slice(2);
@@ -135,9 +142,9 @@
   function onFrame(frame) {
     if (frame.type === "session") {
       state.retry = 0;
-      localStorage.setItem(storageKey, frame.token);
+      store.set(storageKey, frame.token);
       setStatus(frame.available ? "We typically reply in a few minutes" : "We're away right now");
-      $(".offline").hidden = !!frame.available || !!localStorage.getItem(storageKey + ":email");
+      $(".offline").hidden = !!frame.available || !!store.get(storageKey + ":email");
       $(".log").textContent = "";
       state.messages = {};
       var unread = 0;
@@ -164,7 +171,7 @@
       clearTimeout(state.agentTypingTimer);  // a lost "stop" must not leave it on forever
       if (frame.typing) state.agentTypingTimer = setTimeout(function () { $(".typing").textContent = ""; }, 15000);
     } else if (frame.type === "offline_email") {
-      localStorage.setItem(storageKey + ":email", frame.email);
+      store.set(storageKey + ":email", frame.email);
       $(".offline-text").textContent = "Thanks! We'll reply to " + frame.email + " if you've left by then.";
       $(".offline form").hidden = true;
     } else if (frame.type === "error") {
@@ -175,7 +182,7 @@
         failed.title = frame.reason;
         delete state.pending[frame.client_id];
       }
-      if (frame.reason === "invalid token") localStorage.removeItem(storageKey);
+      if (frame.reason === "invalid token") store.remove(storageKey);
     }
   }
 
@@ -185,7 +192,7 @@
     state.socket = socket;
     socket.onopen = function () {
       var identity = data.userEmail ? { email: data.userEmail, name: data.userName || "", hash: data.userHash || "" } : null;
-      socket.send(JSON.stringify({ action: "hello", token: localStorage.getItem(storageKey), identity: identity }));
+      socket.send(JSON.stringify({ action: "hello", token: store.get(storageKey), identity: identity }));
     };
     socket.onmessage = function (event) { onFrame(JSON.parse(event.data)); };
     socket.onclose = function () {
