@@ -6,6 +6,9 @@ class ChannelsAppConfig(AppConfig):
     verbose_name = "Channels"
 
     def ready(self) -> None:
-        # Register the senders and make the tasks known to Celery (they are not in tasks.py).
+        # Importing the sender modules registers them in channels_app.senders.SENDERS; the
+        # task modules make their tasks known to Celery (they are not all in tasks.py).
         from channels_app import delivery  # noqa: F401
+        from channels_app.email import outbound  # noqa: F401
         from channels_app.twilio import senders, tasks  # noqa: F401
+        from channels_app.widget import sender  # noqa: F401

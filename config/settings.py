@@ -170,6 +170,23 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Support <support@localhost>")
+# The support mailbox customers write to; reply addresses are its +tags. Default: DEFAULT_FROM_EMAIL's address.
+SUPPORT_EMAIL_ADDRESS = env("SUPPORT_EMAIL_ADDRESS", default="")
+# Inbound SMTP receiver (`manage.py email_receive_smtp`): where your MX / relay delivers customer mail.
+EMAIL_INBOUND_SMTP_HOST = env("EMAIL_INBOUND_SMTP_HOST", default="127.0.0.1")
+EMAIL_INBOUND_SMTP_PORT = env.int("EMAIL_INBOUND_SMTP_PORT", default=1026)
+EMAIL_INBOUND_MAX_BYTES = env.int("EMAIL_INBOUND_MAX_BYTES", default=25 * 1024 * 1024)
+# Demo only: the SMTP sink (`manage.py email_sink`, on EMAIL_HOST:EMAIL_PORT) keeps outgoing mail here.
+EMAIL_SINK_DIR = Path(env("EMAIL_SINK_DIR", default=str(BASE_DIR / "var" / "mailsink")))
+
+# Chat widget. The host site signs a visitor's email with this secret (HMAC-SHA256, hex) to identify them.
+WIDGET_IDENTITY_SECRET = env("WIDGET_IDENTITY_SECRET", default="")
+if not WIDGET_IDENTITY_SECRET and DEBUG:
+    WIDGET_IDENTITY_SECRET = "insecure-dev-only-widget-secret"  # noqa: S105 - so the demo store can sign in
+# Origins (scheme://host[:port]) whose pages may open the widget's socket; "*" allows every site.
+WIDGET_ALLOWED_ORIGINS = env.list("WIDGET_ALLOWED_ORIGINS", default=["*"])
+# The demo storefront and customer simulator pages (/demo/store/, /simulator/): never in production.
+DEMO_SIMULATOR = env.bool("DEMO_SIMULATOR", default=DEBUG)
 
 # ----- domain ----------------------------------------------------------------------------
 

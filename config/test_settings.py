@@ -15,3 +15,4 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 # Tests that send WhatsApp/SMS start their own stand-in (tests/channels_app/twilio_helpers.py); the
 # rest must never reach a demo's stand-in on the default port. Nothing listens on port 9.
 TWILIO_API_BASE_URL = "http://127.0.0.1:9"
+DEMO_SIMULATOR = True  # the browser tests visit the demo storefront

@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("inbox.urls")),
     path("", include("channels_app.twilio.urls")),
     path("attachments/<int:pk>/", attachment_view, name="attachment"),
+    path("", include("channels_app.simulator.urls")),
 ]

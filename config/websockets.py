@@ -2,8 +2,15 @@
 
 from django.urls import path
 
+from channels_app.widget.consumers import WidgetConsumer
 from inbox.consumers import InboxConsumer
 
 websocket_urlpatterns = [
     path("ws/inbox/", InboxConsumer.as_asgi()),
+]
+
+# Sockets any website may open (the embeddable chat widget): outside the agents' origin check;
+# WidgetConsumer checks WIDGET_ALLOWED_ORIGINS itself.
+public_websocket_urlpatterns = [
+    path("ws/widget/", WidgetConsumer.as_asgi()),
 ]

@@ -39,6 +39,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"\n  Support inbox: {url}\n")
             + f"  admin login:  {ADMIN[0]} / {ADMIN[2]}\n"
             + f"  agent logins: {', '.join(a[0] for a in AGENTS)} / {AGENT_PASSWORD}\n"
+            + f"  customer simulator: {url}simulator/  (storefront with the chat widget: {url}demo/store/)\n"
             + "  Ctrl-C stops everything (the embedded PostgreSQL and Redis too).\n"
         )
         self.stdout.flush()

@@ -1,0 +1,41 @@
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from channels_app.email.smtp import sink_controller
+
+
+class Command(BaseCommand):
+    help = "Demo only: an SMTP server that keeps outgoing mail as files (the simulated customers' mailboxes)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=settings.EMAIL_HOST)
+        parser.add_argument("--port", type=int, default=settings.EMAIL_PORT)
+        parser.add_argument("--directory", default=str(settings.EMAIL_SINK_DIR))
+
+    def handle(self, *args, host: str, port: int, directory: str, **options):
+        if not settings.DEBUG:
+            # Under a process manager that stops everything when one process exits: idle instead.
+            self.stderr.write("email_sink is a demo aid and does not run with DEBUG off")
+            while True:
+                time.sleep(3600)
+        controller = sink_controller(host=host, port=port, directory=Path(directory))
+        try:
+            controller.start()
+        except (OSError, RuntimeError) as exc:
+            # Stay up (a process manager would stop the whole app when one process exits) and say why.
+            self.stderr.write(f"Could not listen on {host}:{port}: {exc}")
+            self.stderr.flush()
+            while True:
+                time.sleep(3600)
+        self.stdout.write(f"Demo mail sink on smtp://{host}:{port}, keeping mail in {directory}", ending="\n")
+        self.stdout.flush()
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            controller.stop()

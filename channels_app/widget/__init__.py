@@ -1,0 +1,1 @@
+"""The embeddable live chat widget: visitor tokens, its websocket consumer, its sender."""
