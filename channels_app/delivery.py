@@ -41,6 +41,9 @@ def status_fetcher(channel: str) -> Callable[[StatusFetcher], StatusFetcher]:
     return register
 
 
+TWILIO_CHANNELS = (Channel.WHATSAPP, Channel.SMS)
+
+
 class Attempt(Enum):
     DONE = "done"  # sent, failed for good, or not ours to send
     RETRY = "retry"  # a transient failure; the message is pending again
@@ -72,7 +75,9 @@ def delivery_attempt(*, message_id: int) -> tuple[Attempt, str]:
         logger.exception("message %s: sender crashed", message_id)
         message_delivery_fail(message_id=message_id, reason="Sending crashed; it was not retried (see the logs)")
         return Attempt.DONE, "crashed"
-    message_delivery_accepted(message_id=message_id, external_id=external_id)
+    # Twilio queues what it accepts (callbacks follow); SMTP hand-off and a widget push are already "sent".
+    accepted = Message.Delivery.QUEUED if message.channel in TWILIO_CHANNELS else Message.Delivery.SENT
+    message_delivery_accepted(message_id=message_id, external_id=external_id, status=accepted)
     return Attempt.DONE, "sent"
 
 

@@ -5,7 +5,6 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from channels_app.senders import SENDERS
 from channels_app.widget.services import visitor_is_present, widget_typing
 from inbox.models import Channel, ContactPoint, Message
 from inbox.services import message_append_outbound
@@ -38,9 +37,9 @@ def in_thread(fn, *args, **kwargs):
 
 
 def agent_reply(conversation, text: str) -> Message:
-    """An agent's reply through the chat sender, as the delivery task does it."""
+    """An agent's reply; the delivery task hands it to the chat sender once it commits."""
     message = message_append_outbound(conversation=conversation, channel=Channel.CHAT, text=text)
-    Message.objects.filter(pk=message.pk).update(external_id=SENDERS[Channel.CHAT](message), delivery_status="sent")
+    message.refresh_from_db()
     return message
 
 

@@ -7,7 +7,6 @@ from channels.testing import WebsocketCommunicator
 from django.core import mail
 from django.test import override_settings
 
-from channels_app.senders import SENDERS
 from channels_app.widget.tokens import identity_hash
 from config.asgi import application
 from inbox.events import conversation_group
@@ -26,12 +25,11 @@ def _send(text: str, client_id: str | None = None) -> dict:
 
 @database_sync_to_async
 def agent_reply(conversation_id: int, text: str) -> Message:
-    """What the delivery path does: append the reply, then hand it to the chat sender."""
+    """An agent's reply; the delivery task hands it to the chat sender once it commits."""
     message = message_append_outbound(
         conversation=Conversation.objects.get(pk=conversation_id), channel=Channel.CHAT, text=text
     )
-    external_id = SENDERS[Channel.CHAT](message)
-    Message.objects.filter(pk=message.pk).update(external_id=external_id, delivery_status="sent")
+    message.refresh_from_db()
     return message
 
 
