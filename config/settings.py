@@ -126,6 +126,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE["sla-check"] = {"task": "inbox.tasks.sla_check_due", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["backlog-drain"] = {"task": "inbox.tasks.backlog_drain_all", "schedule": 60.0}
 
 # ----- auth, i18n, static ---------------------------------------------------------------
 

@@ -149,6 +149,16 @@ class Conversation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Hybrid routing (inbox/rules, inbox/sla.py): the AI's procedure and the SLA timers.
+    ai_procedure = models.CharField(max_length=100, blank=True, help_text="Procedure slug the AI agent follows")
+    sla_policy = models.ForeignKey(
+        "inbox.SlaPolicy", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    next_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    sla_events = models.JSONField(default=list, blank=True, help_text="SLA warnings/breaches already acted on")
+
     class Meta:
         ordering = ["-last_message_at"]
         indexes = [
@@ -249,3 +259,6 @@ class Attachment(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+from inbox.models_routing import BusinessHours, RoutingRule, RuleVersion, SlaPolicy  # noqa: E402,F401 - registers them

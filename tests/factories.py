@@ -65,3 +65,26 @@ class MessageFactory(factory.django.DjangoModelFactory):
     direction = Message.Direction.INBOUND
     author_kind = Message.Author.CUSTOMER
     text = factory.Faker("sentence")
+
+
+class RoutingRuleFactory(factory.django.DjangoModelFactory):
+    """A saved rule; pass ``conditions`` and ``actions`` in the documented JSON shape."""
+
+    class Meta:
+        model = "inbox.RoutingRule"
+
+    name = factory.Sequence(lambda n: f"Rule {n}")
+    position = factory.Sequence(lambda n: n + 1)
+    conditions = factory.LazyFunction(lambda: [{"field": "channel", "value": ["email"]}])
+    actions = factory.LazyFunction(lambda: {"owner": "ai", "stop": True})
+
+
+class SlaPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "inbox.SlaPolicy"
+
+    name = factory.Sequence(lambda n: f"SLA {n}")
+    first_response_minutes = 30
+    next_response_minutes = 60
+    resolution_minutes = 480
+    warn_before_minutes = 10
