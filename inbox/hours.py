@@ -11,8 +11,8 @@ Public API (safe to call from anywhere, read-only):
 - ``opening_text(team, at) -> str``: "Monday 09:00 (Europe/Berlin)", for customer messages.
 
 Intervals are wall-clock times: 09:00-17:00 stays 09:00-17:00 local across a DST change, so
-the UTC instants move by an hour. A local time that does not exist (spring-forward gap) is
-taken as the first instant after the gap.
+the UTC instants move by an hour. A local time that does not exist (spring-forward gap) moves
+forward by the gap (02:30 -> 03:30); a repeated one (autumn) means its first occurrence.
 """
 
 import itertools
@@ -46,16 +46,13 @@ def _parse_hhmm(value: str) -> time | None:
 
 
 def _local(day: date, at: time | None, zone: ZoneInfo) -> datetime:
-    """The aware instant for a wall-clock time; gaps resolve forward, folds to the first one."""
+    """The aware instant for a wall-clock time; gaps move forward, repeated times take the first."""
     if at is None:
         return _local(day + timedelta(days=1), time(0), zone)
     naive = datetime.combine(day, at)
-    aware = naive.replace(tzinfo=zone)
-    # Round-trip through UTC: a non-existent local time comes back shifted past the gap.
-    roundtrip = aware.astimezone(UTC).astimezone(zone)
-    if roundtrip.replace(tzinfo=None) != naive:
-        return naive.replace(tzinfo=zone, fold=1).astimezone(UTC).astimezone(zone)
-    return aware
+    # fold=0 reads a time in the spring-forward gap with the pre-change offset; normalising
+    # through UTC turns it into a real instant, moved forward by the gap (02:30 -> 03:30).
+    return naive.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
 
 
 def _intervals(hours: BusinessHours, day: date) -> list[tuple[datetime, datetime]]:
