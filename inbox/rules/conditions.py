@@ -51,7 +51,7 @@ class RoutingContext:
     returning: bool = False
     ai_turns: int = 0
     reopened: bool = False
-    team_ids: dict = field(default_factory=dict)  # team id -> Team, loaded once per evaluation
+    team_ids: dict | None = None  # team id -> Team (with hours), loaded once per evaluation
 
 
 def _classified(ctx: RoutingContext, key: str) -> tuple[str | None, float]:
@@ -117,7 +117,7 @@ def condition_check(condition: dict, ctx: RoutingContext, default_team: Team | N
     if kind == "business_hours":
         from inbox.hours import team_is_open
 
-        team = ctx.team_ids.get(condition.get("team_id")) or default_team
+        team = (ctx.team_ids or {}).get(condition.get("team_id")) or default_team
         is_open = team_is_open(team, ctx.at)
         where = f" ({team.name})" if team else ""
         return (value == "open") == is_open, f"business hours {'open' if is_open else 'closed'}{where}"

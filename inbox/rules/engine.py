@@ -88,7 +88,7 @@ def rules_active() -> list[RoutingRule]:
 
 
 def rules_evaluate(rules: Sequence[RoutingRule], ctx: RoutingContext) -> Decision:
-    if not ctx.team_ids:
+    if ctx.team_ids is None:
         ctx.team_ids = {t.pk: t for t in Team.objects.select_related("hours")}
     decision = Decision()
     stopped = False
@@ -100,7 +100,7 @@ def rules_evaluate(rules: Sequence[RoutingRule], ctx: RoutingContext) -> Decisio
             decision.results.append(RuleResult(rule, False, [], skipped="disabled"))
             continue
         actions = rule.actions or {}
-        default_team = ctx.team_ids.get(actions.get("team_id"))
+        default_team = ctx.team_ids.get(actions.get("team_id"))  # for business-hours conditions
         results = []
         for condition in [] if rule.is_default else rule.conditions or []:
             matched, detail = condition_check(condition, ctx, default_team)
