@@ -71,7 +71,7 @@ def test_the_default_rule_cannot_be_disabled_deleted_or_moved(admin):
 
 
 def test_reorder_swaps_neighbours_and_audits_both(admin):
-    a, b, c = (rule_create(actor=admin, name=n, match="all", conditions=EMAIL, actions={}) for n in "ABC")
+    a, _b, c = (rule_create(actor=admin, name=n, match="all", conditions=EMAIL, actions={}) for n in "ABC")
     rule_move(rule=c, direction="up", actor=admin)
     assert list(RoutingRule.objects.filter(is_default=False).values_list("name", flat=True)) == ["A", "C", "B"]
     assert set(RuleVersion.objects.filter(change="moved").values_list("rule_name", flat=True)) == {"B", "C"}

@@ -132,8 +132,8 @@ def test_business_hours_form_validates_and_saves(admin_client):
     team = TeamFactory(name="Support")
     bad = admin_client.post(f"/settings/hours/{team.pk}/", {"timezone": "Nowhere/Land", "day_0": "09:00-17:00"})
     assert bad.status_code == 400 and "not a time zone" in bad.content.decode()
-    ok = admin_client.post(f"/settings/hours/{team.pk}/", {"timezone": "Europe/Berlin", "day_0": "09:00-12:00, 13:00-17:00",
-                                                           "holidays": "2026-12-25"})  # fmt: skip
+    data = {"timezone": "Europe/Berlin", "day_0": "09:00-12:00, 13:00-17:00", "holidays": "2026-12-25"}
+    ok = admin_client.post(f"/settings/hours/{team.pk}/", data)
     assert ok.status_code == 200 and "Saved." in ok.content.decode()
     hours = BusinessHours.objects.get(team=team)
     assert hours.weekly == {"0": [["09:00", "12:00"], ["13:00", "17:00"]]} and str(hours.holidays[0]) == "2026-12-25"
