@@ -23,7 +23,9 @@ class RuleForm(forms.Form):
     # conditions
     channels = forms.MultipleChoiceField(choices=Channel.choices, required=False, widget=forms.CheckboxSelectMultiple)
     text_contains = forms.CharField(required=False, help_text="Any of these phrases, comma separated")
-    text_matches = forms.CharField(required=False, help_text="Regular expression (case-insensitive)")
+    text_matches = forms.CharField(
+        required=False, label="Text matches pattern", help_text="Regular expression (case-insensitive)"
+    )
     intent = forms.CharField(required=False, help_text="Intent(s) from classification, comma separated")
     intent_min_confidence = forms.FloatField(required=False, min_value=0, max_value=1, label="Min. confidence")
     sentiment = forms.MultipleChoiceField(
