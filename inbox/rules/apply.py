@@ -105,6 +105,9 @@ def _owner_apply(conversation: Conversation, decision: Decision, ctx: RoutingCon
     rule = decision.owner_rule
     if rule is None:
         return conversation
+    if rule.is_default and conversation.owner == Conversation.Owner.AI:
+        # The AI already owns it: only a specific rule (an escalation) takes it away, never the catch-all.
+        return conversation
     by = f"by rule '{rule.name}': {decision.why()}" + (f" ({trigger})" if trigger else "")
     team = Team.objects.select_related("hours").filter(pk=decision.team_id).first() if decision.team_id else None
 
@@ -173,6 +176,13 @@ def customer_notify(*, conversation: Conversation, text: str, kind: str) -> Mess
 
 
 def _after_hours_ack(conversation: Conversation, team: Team, opening: str) -> None:
+    with transaction.atomic():
+        # Locked so two workers handling two quick messages send one acknowledgement, not two.
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        _after_hours_ack_locked(conversation, team, opening)
+
+
+def _after_hours_ack_locked(conversation: Conversation, team: Team, opening: str) -> None:
     recent = conversation.messages.filter(
         direction=Message.Direction.OUTBOUND,
         metadata__kind="after_hours_ack",
@@ -192,6 +202,12 @@ def _auto_reply_send(conversation: Conversation, decision: Decision) -> None:
     rule = decision.auto_reply_rule
     if not decision.auto_reply or rule is None:
         return
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        _auto_reply_send_locked(conversation, decision, rule)
+
+
+def _auto_reply_send_locked(conversation: Conversation, decision: Decision, rule) -> None:
     sent = conversation.messages.filter(direction=Message.Direction.OUTBOUND, metadata__auto_reply_rule_id=rule.pk)
     if sent.exists():
         return  # once per rule per conversation, not on every message

@@ -184,3 +184,47 @@ def test_a_reopened_conversation_and_a_returning_customer_are_seen_by_the_rules(
     conversation_set_status(conversation=reopened, status=Conversation.Status.RESOLVED)
     fresh, _ = receive(django_capture_on_commit_callbacks, text="new question")
     assert fresh.pk != conversation.pk and fresh.tags == ["returning"]
+
+
+def test_the_default_rule_never_takes_a_conversation_away_from_the_ai(django_capture_on_commit_callbacks):
+    from inbox.rules.engine import rules_active
+
+    support = TeamFactory(name="Support")
+    AgentFactory().teams.add(support)
+    default = rules_active()[-1]
+    default.actions = {"owner": "team", "team_id": support.pk}
+    default.save()
+    RoutingRuleFactory(name="Orders", conditions=[{"field": "text_contains", "value": ["order"]}],
+                       actions={"owner": "ai"})  # fmt: skip
+    conversation, _ = receive(django_capture_on_commit_callbacks, text="where is my order")
+    assert conversation.owner == Conversation.Owner.AI
+    conversation, _ = receive(django_capture_on_commit_callbacks, text="thanks!")  # only the default matches
+    assert conversation.owner == Conversation.Owner.AI
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_routing_the_same_conversation_send_one_auto_reply():
+    import threading
+
+    from django.db import connection
+
+    RoutingRuleFactory(name="Hello", conditions=[{"field": "channel", "value": ["sms"]}],
+                       actions={"owner": "ai", "auto_reply": "Got it."})  # fmt: skip
+    with mock.patch("inbox.services.messages._inbound_enqueue"):  # route by hand below, concurrently
+        first = message_receive(channel="sms", address="+15550002222", text="one").message
+        second = message_receive(channel="sms", address="+15550002222", text="two").message
+    barrier = threading.Barrier(2)
+
+    def work(message):
+        try:
+            barrier.wait()
+            conversation_route(message=message)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(m,)) for m in (first, second)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    conversation = first.conversation
+    assert conversation.messages.filter(direction=Message.Direction.OUTBOUND).count() == 1
+    assert conversation.messages.filter(text__startswith="Handed to the AI agent").count() == 1
