@@ -43,8 +43,10 @@ class RuleForm(forms.Form):
         Team.objects.all(), required=False, label="Hours of team", help_text="Blank: the team this rule assigns to"
     )
     customer_kind = forms.ChoiceField(choices=[*BLANK, ("new", "New"), ("returning", "Returning")], required=False)
-    ai_turns_op = forms.ChoiceField(choices=[("gte", "at least"), ("lt", "fewer than")], required=False)
-    ai_turns = forms.IntegerField(required=False, min_value=0, label="AI turns")
+    ai_turns_op = forms.ChoiceField(
+        choices=[("gte", "at least"), ("lt", "fewer than")], required=False, label="AI turns"
+    )
+    ai_turns = forms.IntegerField(required=False, min_value=0, label="AI replies so far")
     reopened = forms.ChoiceField(choices=[*BLANK, ("yes", "Reopened"), ("no", "Not reopened")], required=False)
     # actions
     owner = forms.ChoiceField(

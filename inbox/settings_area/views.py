@@ -37,7 +37,7 @@ def _rules_context():
             {
                 "rule": rule,
                 "conditions": [condition_describe(c) for c in rule.conditions] or ["Everything"],
-                "owner": owner.get(a.get("owner"), "—"),
+                "owner": owner.get(a.get("owner"), "Unassigned queue" if rule.is_default else "—"),
             }
         )
     return {"rows": rows, "section": "rules"}

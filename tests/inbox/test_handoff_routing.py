@@ -89,3 +89,23 @@ def test_an_agent_hands_back_to_the_ai_with_a_note():
         .latest("pk")
         .text.startswith("Handed to the AI agent by Ana (handback: Address confirmed")
     )
+
+
+def test_an_agent_takes_over_from_the_ai_and_hands_back_over_http(agent_client, agent):
+    from django.test import Client
+
+    conversation = ConversationFactory()
+    conversation_assign(conversation=conversation, owner=Conversation.Owner.AI, reason="by rule 'FAQ'")
+    assert Client().post(f"/conversations/{conversation.pk}/take-over/").status_code == 302  # to login
+    response = agent_client.post(f"/conversations/{conversation.pk}/take-over/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 204
+    conversation.refresh_from_db()
+    assert conversation.owner == Conversation.Owner.HUMAN and conversation.assignee == agent.user
+    assert conversation.messages.latest("pk").text == "Assigned to Ana by Ana, who took it over from the AI agent"
+
+    refused = agent_client.post(f"/conversations/{conversation.pk}/handback/", {"note": ""})
+    assert refused.status_code == 400 and b"note" in refused.content
+    back = agent_client.post(f"/conversations/{conversation.pk}/handback/", {"note": "Send tracking"})
+    assert back.status_code == 302
+    conversation.refresh_from_db()
+    assert conversation.owner == Conversation.Owner.AI
