@@ -63,4 +63,6 @@ class MessageAdmin(admin.ModelAdmin):
 class AttachmentAdmin(admin.ModelAdmin):
     list_display = ["id", "filename", "content_type", "size", "state"]
     raw_id_fields = ["message"]
+
+
 import inbox.admin_routing  # noqa: E402,F401 - routing models in the Django admin

@@ -90,6 +90,9 @@ def rule_validate(*, name: str, match: str, conditions: list[dict], actions: dic
     except ValidationError as exc:
         errors.extend(exc.messages)
         clean_actions = {}
+    needs_team = any(c["field"] == "business_hours" and not c.get("team_id") for c in clean_conditions)
+    if needs_team and not clean_actions.get("team_id"):
+        errors.append("Business hours: choose whose hours (or make the rule assign to a team)")
     if errors:
         raise ValidationError(errors)
     return {"name": name.strip()[:120], "match": match, "conditions": clean_conditions, "actions": clean_actions}

@@ -140,3 +140,18 @@ def test_concurrent_workers_never_double_assign_or_overfill():
         assigned = conversation.messages.filter(text__startswith="Assigned to").count()
         assert assigned <= 1
     assert Conversation.objects.filter(owner=Conversation.Owner.UNASSIGNED, team=team).count() == 6
+
+
+@pytest.mark.django_db
+def test_an_agent_going_online_over_http_gets_the_queue(django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    team, (ana,) = team_with(3, presence=AgentProfile.Presence.OFFLINE)
+    queued = route(team)
+    client = Client()
+    client.force_login(ana.user)
+    assert client.post("/presence/", {"presence": "busy"}).status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/presence/", {"presence": "online"}, HTTP_HX_REQUEST="true").status_code == 204
+    queued.refresh_from_db()
+    assert queued.assignee_id == ana.user_id

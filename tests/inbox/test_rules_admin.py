@@ -84,3 +84,13 @@ def test_delete_keeps_the_audit_trail(admin):
     rule_delete(rule=rule, actor=admin)
     deleted = RuleVersion.objects.get(change="deleted")
     assert deleted.rule is None and deleted.rule_name == "Gone" and deleted.before["name"] == "Gone"
+
+
+def test_a_business_hours_condition_must_know_whose_hours(admin):
+    closed = [{"field": "business_hours", "value": "closed"}]
+    with pytest.raises(ValidationError, match="choose whose hours"):
+        rule_create(actor=admin, name="Night", match="all", conditions=closed, actions={"owner": "ai"})
+    team = TeamFactory()
+    rule = rule_create(actor=admin, name="Night", match="all", conditions=closed,
+                       actions={"owner": "team", "team_id": team.pk, "after_hours": "ai"})  # fmt: skip
+    assert rule.conditions == closed
