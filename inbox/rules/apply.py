@@ -113,6 +113,10 @@ def _owner_apply(conversation: Conversation, decision: Decision, ctx: RoutingCon
 
     if decision.owner == "ai":
         return _give_to_ai(conversation, decision.procedure, team, by)
+    if conversation.owner == Conversation.Owner.AI and decision.owner in ("team", "agent"):
+        if team and decision.after_hours == "ai" and not team_is_open(team, ctx.at):
+            return conversation  # the rule lets the AI cover while the team is closed
+        return _escalate_from_ai(conversation, decision, team, ctx)
     if decision.owner == "agent":
         from django.contrib.auth import get_user_model
 
@@ -126,12 +130,38 @@ def _owner_apply(conversation: Conversation, decision: Decision, ctx: RoutingCon
         opening = opening_text(team, ctx.at)
         if decision.after_hours == "ai":
             return _give_to_ai(conversation, "", team, f"{by}; {team.name} is closed until {opening}")
-        if conversation.owner == Conversation.Owner.AI:
-            return conversation  # the AI keeps covering; it hands off when the team opens or it must
         conversation = conversation_route_to_team(
             conversation=conversation, team=team, reason=f"{by}; {team.name} is closed until {opening}", queue_only=True
         )
         _after_hours_ack(conversation, team, opening)
+    return conversation
+
+
+def _escalate_from_ai(conversation: Conversation, decision: Decision, team: Team | None, ctx) -> Conversation:
+    """A rule takes an AI-owned conversation to humans: the handoff path, with a summary note
+    and the customer told what happens next. The AI stops answering at once (owner changes)."""
+    from inbox.handback import handoff_customer_notify
+    from inbox.services.handoff import conversation_handoff_to_human
+    from inbox.services.messages import note_add
+
+    rule = decision.owner_rule
+    why = f"rule '{rule.name}': {decision.why()}"
+    summary = (
+        f"Escalated from the AI by {why}. Last customer message: \u201c{ctx.text[:200]}\u201d. "
+        f"AI replies so far: {ctx.ai_turns}."
+    )
+    if decision.owner == "team":
+        return conversation_handoff_to_human(conversation=conversation, reason=why, summary=summary, team=team)
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=decision.agent_id).first()
+    if user is None:
+        return conversation
+    note_add(conversation=conversation, author=None, text=f"Handoff summary: {summary}")
+    conversation = conversation_assign_to_agent(
+        conversation=conversation, user=user, reason=f"after a handoff from the AI agent ({why})"
+    )
+    handoff_customer_notify(conversation=conversation, team=conversation.team, opening="")
     return conversation
 
 

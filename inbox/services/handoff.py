@@ -21,7 +21,7 @@ def conversation_handoff_to_human(
     ``reason`` says why (shown in the timeline); ``summary`` is the internal note the human
     reads first. The owner stops being the AI at once (the AI never answers a conversation it
     does not own), then the normal assignment path runs: ``team`` (else the conversation's
-    team) picks an agent by its policy, or the conversation waits in that team's queue. The
+    team, else the default routing rule's team) picks an agent by its policy, or the conversation waits in that team's queue. The
     customer is told what happens next: who is taking over, the expected wait, or the next
     opening time when the team is closed. Without any team it waits in the general queue.
     """
@@ -31,7 +31,7 @@ def conversation_handoff_to_human(
 
     if not reason.strip():
         raise ValidationError("A handoff needs a reason")
-    team = team or conversation.team
+    team = team or conversation.team or _default_team()
     why = f"after a handoff from the AI agent ({reason.strip()})"
     with transaction.atomic():
         if summary.strip():
@@ -49,3 +49,11 @@ def conversation_handoff_to_human(
     else:
         handoff_customer_notify(conversation=conversation, team=team, opening=opening_text(team, now))
     return conversation
+
+
+def _default_team() -> Team | None:
+    from inbox.models_routing import RoutingRule
+
+    default = RoutingRule.objects.filter(is_default=True).first()
+    team_id = (default.actions or {}).get("team_id") if default else None
+    return Team.objects.filter(pk=team_id).first() if team_id else None

@@ -109,3 +109,16 @@ def test_an_agent_takes_over_from_the_ai_and_hands_back_over_http(agent_client, 
     assert back.status_code == 302
     conversation.refresh_from_db()
     assert conversation.owner == Conversation.Owner.AI
+
+
+def test_a_handoff_without_a_team_uses_the_default_rules_team():
+    from inbox.rules.engine import rules_active
+
+    support = TeamFactory(name="Support")
+    ben = AgentFactory(user__first_name="Ben")
+    ben.teams.add(support)
+    default = rules_active()[-1]
+    default.actions = {"owner": "team", "team_id": support.pk}
+    default.save()
+    handed = conversation_handoff_to_human(conversation=ai_conversation(), reason="asked", summary="")
+    assert handed.team == support and handed.assignee == ben.user

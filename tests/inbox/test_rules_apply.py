@@ -154,6 +154,12 @@ def test_rules_run_on_every_message_while_the_ai_owns_it_but_never_overrule_a_hu
     assert conversation.owner == Conversation.Owner.AI
     conversation, _ = receive(django_capture_on_commit_callbacks, text="this bot is useless")
     assert conversation.owner == Conversation.Owner.HUMAN and conversation.assignee == ana.user
+    # An escalation from the AI is a handoff: summary note, explanation, and the customer told.
+    note = conversation.messages.get(direction=Message.Direction.NOTE).text
+    assert note.startswith("Handoff summary: Escalated from the AI by rule 'Upset': text contains 'useless'.")
+    assert "after a handoff from the AI agent (rule 'Upset': text contains 'useless')" in events(conversation)[-1]
+    told = conversation.messages.filter(direction=Message.Direction.OUTBOUND).get()
+    assert told.text.startswith("I'm passing you to") and told.author_kind == Message.Author.SYSTEM
     other = AgentFactory()
     conversation_assign(conversation=conversation, owner=Conversation.Owner.HUMAN, assignee=other.user)
     conversation, _ = receive(django_capture_on_commit_callbacks, text="useless again")
