@@ -21,9 +21,10 @@ def conversation_handoff_to_human(
     ``reason`` says why (shown in the timeline); ``summary`` is the internal note the human
     reads first. The owner stops being the AI at once (the AI never answers a conversation it
     does not own), then the normal assignment path runs: ``team`` (else the conversation's
-    team, else the default routing rule's team) picks an agent by its policy, or the conversation waits in that team's queue. The
-    customer is told what happens next: who is taking over, the expected wait, or the next
-    opening time when the team is closed. Without any team it waits in the general queue.
+    team, else the default routing rule's team) picks an agent by its policy, or the
+    conversation waits in that team's queue. The customer is told what happens next: who is
+    taking over, the expected wait, or the next opening time when the team is closed. Without
+    any team it waits in the general queue.
     """
     from inbox.assignment import conversation_route_to_team
     from inbox.handback import handoff_customer_notify
