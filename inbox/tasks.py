@@ -1,11 +1,13 @@
 """Celery tasks of the inbox: take ids, call services, safe to run twice."""
 
 from celery import shared_task
+from django.db import OperationalError
 
 from inbox.models import Message
 
 
-@shared_task(acks_late=True)
+# Every step is idempotent, so a database hiccup simply runs the pipeline again.
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def inbound_message_process(message_id: int) -> None:
     """The inbound pipeline after a customer's message is stored (enqueued on commit by
     ``message_receive``). Each step is one service call; each is idempotent."""
