@@ -156,3 +156,32 @@ def test_teams_page_changes_policy_and_capacity(admin_client):
     team.refresh_from_db()
     agent.refresh_from_db()
     assert team.assignment_policy == "round_robin" and agent.capacity == 3
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("url", ["/settings/rules/", "/settings/rules/audit/", "/settings/teams/", "/settings/sla/"])
+def test_settings_lists_take_a_fixed_number_of_queries(url, admin_client):
+    from inbox.rules.admin import rule_create
+
+    def grow(n):
+        for i in range(n):
+            team = TeamFactory()
+            AgentFactory().teams.add(team)
+            sms = [{"field": "channel", "value": ["sms"]}]
+            rule_create(actor=None, name=f"R{team.pk}", match="all", conditions=sms,
+                        actions={"owner": "team", "team_id": team.pk})  # fmt: skip
+            SlaPolicy.objects.create(name=f"P{team.pk}", first_response_minutes=i + 1)
+
+    grow(1)
+    _queries(admin_client, url)  # the first visit creates the default rule
+    few = _queries(admin_client, url)
+    grow(8)
+    assert _queries(admin_client, url) == few
