@@ -129,6 +129,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "metrics-facts": {"task": "inbox.metrics.tasks.conversation_facts_refresh_task", "schedule": 60.0},
     "qa-scan": {"task": "inbox.qa.tasks.qa_scan_task", "schedule": 60.0},
 }
+CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE["sla-check"] = {"task": "inbox.tasks.sla_check_due", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["backlog-drain"] = {"task": "inbox.tasks.backlog_drain_all", "schedule": 60.0}
 
 # ----- auth, i18n, static ---------------------------------------------------------------
 

@@ -36,12 +36,18 @@ def agent_required(view):
     return wrapper
 
 
+def check_admin(user: User | AnonymousUser) -> None:
+    if not is_admin(user):
+        raise PermissionDenied("Only admins can change the settings")
+
+
 def admin_required(view):
+    """Logged-in admins only (role admin or superuser); anyone else gets 403."""
+
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not is_admin(request.user):
-            raise PermissionDenied("Only admins can change settings")
+        check_admin(request.user)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -116,3 +116,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+import inbox.admin_routing  # noqa: E402,F401 - routing models in the Django admin

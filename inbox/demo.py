@@ -148,6 +148,7 @@ def demo_load(*, seed: int = 7, customers: int = 20, conversations: int = 60) ->
             elif fate < 0.7:
                 conversation_set_status(conversation=conversation, status=Conversation.Status.RESOLVED, actor=agent)
         _backdate(conversation, timeline, now)
+    demo_routing_load(teams=teams, admin=admin)
     return {"customers": customers, "conversations": conversations, "agents": len(agents)}
 
 
@@ -172,3 +173,102 @@ def _backdate(conversation: Conversation, timeline: list[tuple[Message, object]]
     if conversation.resolved_at:
         updates["resolved_at"] = last
     Conversation.objects.filter(pk=conversation.pk).update(**updates)
+
+
+def demo_routing_load(*, teams: dict[str, Team], admin) -> None:
+    """Hours for both teams, two SLA policies, a few VIPs and rules that use all of it."""
+    from datetime import date
+
+    from inbox.hours import business_hours_set
+    from inbox.models import Customer
+    from inbox.models_routing import SlaPolicy
+    from inbox.rules.admin import rule_create, rule_default_ensure, rule_update
+
+    weekdays = {str(d): [["08:00", "20:00"]] for d in range(5)}
+    business_hours_set(
+        team=teams["Support"],
+        timezone="America/New_York",
+        weekly={**weekdays, "5": [["10:00", "16:00"]]},
+        holidays=[date(2026, 12, 25), date(2027, 1, 1)],
+    )
+    business_hours_set(
+        team=teams["Billing"],
+        timezone="Europe/Berlin",
+        weekly={str(d): [["09:00", "17:00"]] for d in range(5)},
+        holidays=[date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 26)],
+    )
+    standard = SlaPolicy.objects.create(
+        name="Standard",
+        first_response_minutes=60,
+        next_response_minutes=120,
+        resolution_minutes=24 * 60,
+        business_hours_only=True,
+    )
+    vip = SlaPolicy.objects.create(
+        name="VIP",
+        first_response_minutes=15,
+        next_response_minutes=30,
+        warn_before_minutes=5,
+        breach_action=SlaPolicy.BreachAction.RAISE_PRIORITY,
+    )
+    for customer in Customer.objects.order_by("pk")[:3]:
+        customer.tags = [*customer.tags, "vip"]
+        customer.attributes = {**customer.attributes, "plan": "enterprise"}
+        customer.save(update_fields=["tags", "attributes", "updated_at"])
+
+    support, billing = teams["Support"].pk, teams["Billing"].pk
+    rules = [
+        (
+            "VIP customers",
+            "any",
+            [
+                {"field": "customer_tag", "value": ["vip"]},
+                {"field": "customer_attribute", "key": "plan", "value": "enterprise"},
+            ],
+            {"owner": "team", "team_id": support, "priority": 2, "sla_policy_id": vip.pk, "tags": ["vip"]},
+        ),
+        (
+            "Upset customers go to a person",
+            "all",
+            [{"field": "sentiment", "value": ["negative"], "min_confidence": 0.7}],
+            {"owner": "team", "team_id": support, "priority": 2, "tags": ["upset"], "stop": False},
+        ),
+        (
+            "Billing questions",
+            "any",
+            [
+                {"field": "intent", "value": ["billing", "refund"], "min_confidence": 0.75},
+                {"field": "text_contains", "value": ["charged", "refund", "invoice"]},
+            ],
+            {"owner": "team", "team_id": billing, "sla_policy_id": standard.pk, "tags": ["billing"]},
+        ),
+        (
+            "Order status questions",
+            "any",
+            [
+                {"field": "intent", "value": ["order_status"], "min_confidence": 0.8},
+                {"field": "text_matches", "value": r"where('s| is) my (order|parcel|package)"},
+            ],
+            {"owner": "ai", "procedure": "order-status"},
+        ),
+        (
+            "Night-time chat to the AI",
+            "all",
+            [
+                {"field": "channel", "value": ["chat"]},
+                {"field": "business_hours", "value": "closed", "team_id": support},
+            ],
+            {"owner": "ai", "auto_reply": "Hi! Our team is offline; our AI assistant will help you now."},
+        ),
+    ]
+    for name, match, conditions, actions in rules:
+        rule_create(actor=admin, name=name, match=match, conditions=conditions, actions={"stop": True, **actions})
+    default = rule_default_ensure()
+    rule_update(
+        rule=default,
+        actor=admin,
+        name=default.name,
+        match="all",
+        conditions=[],
+        actions={"owner": "team", "team_id": support, "after_hours": "queue", "sla_policy_id": standard.pk},
+    )

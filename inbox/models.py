@@ -149,6 +149,16 @@ class Conversation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Hybrid routing (inbox/rules, inbox/sla.py): the AI's procedure and the SLA timers.
+    ai_procedure = models.CharField(max_length=100, blank=True, help_text="Procedure slug the AI agent follows")
+    sla_policy = models.ForeignKey(
+        "inbox.SlaPolicy", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    next_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    sla_events = models.JSONField(default=list, blank=True, help_text="SLA warnings/breaches already acted on")
+
     class Meta:
         ordering = ["-last_message_at"]
         indexes = [
@@ -255,4 +265,5 @@ from inbox.api.models import Integration, WebhookDelivery, WebhookEndpoint  # no
 from inbox.audit.models import AuditEntry  # noqa: E402,F401 - audit trail
 from inbox.csat.models import CsatSurvey  # noqa: E402,F401 - satisfaction surveys
 from inbox.metrics.models import ConversationFact, FactsCursor  # noqa: E402,F401 - KPI facts
+from inbox.models_routing import BusinessHours, RoutingRule, RuleVersion, SlaPolicy  # noqa: E402,F401 - registers them
 from inbox.qa.models import CompliancePhrase, QaCursor, QaFlag  # noqa: E402,F401 - QA monitoring

@@ -86,3 +86,26 @@ def phone_conversation(*, number: str = "+15551234567", channel: str = Channel.W
         conversation.whatsapp_last_inbound_at = inbound_at
         conversation.save(update_fields=["whatsapp_last_inbound_at"])
     return conversation
+
+
+class RoutingRuleFactory(factory.django.DjangoModelFactory):
+    """A saved rule; pass ``conditions`` and ``actions`` in the documented JSON shape."""
+
+    class Meta:
+        model = "inbox.RoutingRule"
+
+    name = factory.Sequence(lambda n: f"Rule {n}")
+    position = factory.Sequence(lambda n: n + 1)
+    conditions = factory.LazyFunction(lambda: [{"field": "channel", "value": ["email"]}])
+    actions = factory.LazyFunction(lambda: {"owner": "ai", "stop": True})
+
+
+class SlaPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "inbox.SlaPolicy"
+
+    name = factory.Sequence(lambda n: f"SLA {n}")
+    first_response_minutes = 30
+    next_response_minutes = 60
+    resolution_minutes = 480
+    warn_before_minutes = 10

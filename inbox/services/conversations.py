@@ -134,4 +134,8 @@ def conversation_set_status(
             conversation_id=locked.pk,
             status=status,
         )
+        if status == Conversation.Status.RESOLVED and locked.assignee_id:
+            from inbox.assignment import backlog_drain_enqueue  # the agent has room: refill from the queue
+
+            backlog_drain_enqueue(user_id=locked.assignee_id)
     return locked

@@ -97,7 +97,15 @@ def message_receive(
             conversation_id=conversation.pk,
             message_id=message.pk,
         )
+        if not (metadata or {}).get("auto_reply"):  # an out-of-office answer is not routed
+            transaction.on_commit(lambda: _inbound_enqueue(message.pk))
     return Received(message, True)
+
+
+def _inbound_enqueue(message_id: int) -> None:
+    from inbox.tasks import inbound_message_process  # tasks import services: import late
+
+    inbound_message_process.delay(message_id)
 
 
 def message_append_outbound(

@@ -23,7 +23,7 @@ def test_a_handoff_leaves_the_ai_with_a_summary_and_a_reason():
     assert handed.owner == Conversation.Owner.UNASSIGNED and handed.team == billing
     note = conversation.messages.get(direction=Message.Direction.NOTE)
     assert note.text == "Handoff summary: Wants a refund for #1001"
-    event = conversation.messages.filter(direction=Message.Direction.EVENT).latest("pk")
+    event = conversation.messages.filter(direction=Message.Direction.EVENT, metadata__kind="assignment").latest("pk")
     assert "customer asked for a person" in event.text and "Billing" in event.text
 
 
