@@ -8,10 +8,11 @@ PYTEST_WORKERS ?= 2
 
 .PHONY: run test lint format stop status browser clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	@touch $(STAMP)
 
 run: $(STAMP)  ## migrate, load the demo once, serve web + worker + beat

@@ -7,3 +7,7 @@ from inbox.consumers import InboxConsumer
 websocket_urlpatterns = [
     path("ws/inbox/", InboxConsumer.as_asgi()),
 ]
+
+from agents.consumers import CopilotConsumer  # noqa: E402
+
+websocket_urlpatterns += [path("ws/copilot/", CopilotConsumer.as_asgi())]

@@ -34,3 +34,18 @@ def agent_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def check_admin(user: User | AnonymousUser) -> None:
+    if not is_admin(user):
+        raise PermissionDenied("Only admins can change settings")
+
+
+def admin_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        check_admin(request.user)
+        return view(request, *args, **kwargs)
+
+    return wrapper
