@@ -17,3 +17,34 @@ def agent_client(agent) -> Client:
 
 
 from tests.browser import chromium, live_server_url, new_page  # noqa: E402,F401 - fixtures
+
+
+# ----- AI: the OpenAI stand-in (tests/standins/openai_server.py) ------------------------------
+@pytest.fixture(scope="session", autouse=True)
+def _openai_standin_server():
+    """One stand-in per test worker; settings (and the browser tests' daphne) point at it."""
+    import os
+
+    from django.conf import settings
+
+    from tests.standins.openai_server import standin_start
+
+    standin, server = standin_start()
+    os.environ["OPENAI_BASE_URL"] = standin.url
+    os.environ["AI_CHAT_MODEL"] = "standin-chat"
+    os.environ["AI_TIMEOUT_SECONDS"] = "3"
+    os.environ["AI_MAX_RETRIES"] = "0"
+    settings.OPENAI_BASE_URL = standin.url
+    settings.AI_LOCAL_MODEL = False
+    settings.AI_CHAT_MODEL = "standin-chat"
+    settings.AI_TIMEOUT_SECONDS = 3.0
+    settings.AI_MAX_RETRIES = 0
+    yield standin
+    server.shutdown()
+
+
+@pytest.fixture
+def openai_standin(_openai_standin_server):
+    _openai_standin_server.reset()
+    yield _openai_standin_server
+    _openai_standin_server.reset()

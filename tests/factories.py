@@ -65,3 +65,16 @@ class MessageFactory(factory.django.DjangoModelFactory):
     direction = Message.Direction.INBOUND
     author_kind = Message.Author.CUSTOMER
     text = factory.Faker("sentence")
+
+
+# ----- AI (agents/) ----------------------------------------------------------------------
+from agents.models import Article  # noqa: E402
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Article
+
+    title = factory.Sequence(lambda n: f"Article {n}")
+    body = factory.Faker("paragraph")
+    published = True
