@@ -24,7 +24,9 @@ def test_the_model_may_only_choose_active_intents_from_the_admin_list(openai_sta
     result = message_classify(message=MessageFactory(text="My kettle broke after 10 months"))
     assert result["intent"] == "warranty"
     schema = openai_standin.chat_requests()[0]["body"]["response_format"]["json_schema"]["schema"]
-    assert "warranty" in schema["properties"]["intent"]["enum"] and "sales" not in schema["properties"]["intent"]["enum"]
+    assert (
+        "warranty" in schema["properties"]["intent"]["enum"] and "sales" not in schema["properties"]["intent"]["enum"]
+    )
     assert "Warranty claims" in openai_standin.chat_requests()[0]["body"]["messages"][0]["content"]
 
 
@@ -33,7 +35,13 @@ def test_answers_off_the_lists_are_clamped_to_safe_values(openai_standin):
         json={"intent": "made_up", "confidence": 7, "sentiment": "furious", "urgency": "asap", "language": "English"}
     )
     result = message_classify(message=MessageFactory(text="hm"))
-    assert result == {"intent": "other", "confidence": 0.0, "sentiment": "neutral", "urgency": "normal", "language": "en"}
+    assert result == {
+        "intent": "other",
+        "confidence": 0.0,
+        "sentiment": "neutral",
+        "urgency": "normal",
+        "language": "en",
+    }
 
 
 @pytest.mark.parametrize("script", [{"status": 500}, {"content": "not json"}])

@@ -16,7 +16,9 @@ def test_the_client_has_explicit_timeouts_and_bounded_retries(settings):
 
 def test_a_completion_is_returned_and_recorded(openai_standin):
     openai_standin.script(content="Hello there")
-    assert chat_complete(purpose="test", messages=[{"role": "user", "content": "hi"}], conversation_id=7) == "Hello there"
+    assert (
+        chat_complete(purpose="test", messages=[{"role": "user", "content": "hi"}], conversation_id=7) == "Hello there"
+    )
     call = LLMCall.objects.get()
     assert (call.purpose, call.model, call.outcome, call.conversation_id) == ("test", "standin-chat", "ok", 7)
     assert call.prompt_tokens == 11 and call.completion_tokens == 2
@@ -36,9 +38,9 @@ def test_a_stream_yields_pieces_and_records_usage_when_done(openai_standin):
 def test_structured_output_sends_the_schema_and_parses_the_object(openai_standin):
     openai_standin.script(json={"answer": 42})
     schema = {"type": "object", "properties": {"answer": {"type": "integer"}}, "required": ["answer"]}
-    assert chat_structured(purpose="t", messages=[{"role": "user", "content": "?"}], schema=schema, schema_name="x") == {
-        "answer": 42
-    }
+    assert chat_structured(
+        purpose="t", messages=[{"role": "user", "content": "?"}], schema=schema, schema_name="x"
+    ) == {"answer": 42}
     sent = openai_standin.chat_requests()[0]["body"]["response_format"]
     assert sent["type"] == "json_schema" and sent["json_schema"]["schema"] == schema
 
