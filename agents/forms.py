@@ -40,8 +40,5 @@ class MultipleFileInput(forms.ClearableFileInput):
 class ImportForm(forms.Form):
     files = forms.FileField(
         widget=MultipleFileInput(attrs={"multiple": True, "webkitdirectory": True}),
-        help_text="A folder of .md or .html files (articles are matched by file path on re-import).",
+        help_text="A folder of .md or .html files (re-importing a file name updates its article).",
     )
-
-    def clean_files(self):
-        return self.files.getlist("files")

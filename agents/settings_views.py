@@ -87,12 +87,11 @@ def reindex(request):
 @admin_required
 @require_POST
 def article_import(request):
-    form = ImportForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return render(
-            request, "agents/settings/_job.html", {"error": "Choose a folder of .md or .html files"}, status=400
-        )
-    files = [(f.name, f.read()) for f in form.cleaned_data["files"]]
+    uploads = request.FILES.getlist("files")
+    if not uploads:
+        error = "Choose a folder of .md or .html files"
+        return render(request, "agents/settings/_job.html", {"error": error}, status=400)
+    files = [(f.name, f.read()) for f in uploads]
     kept, skipped = import_files_check(files)
     if not kept:
         return render(
