@@ -114,7 +114,7 @@
     const box = document.querySelector(button.dataset.target);
     button.disabled = true;
     say(button, "Summarising…");
-    const r = await post(`/ai/conversations/${button.dataset.conversationId}/summary/`, new FormData());
+    const r = await post(`/ai/conversations/${button.dataset.conversationId}/summary/`, new URLSearchParams());
     button.disabled = false;
     if (box) box.innerHTML = r.html; // server-rendered and escaped by Django templates
     say(button, r.ok ? "Summary ready." : r.error, !r.ok);
@@ -123,9 +123,7 @@
   async function rewrite(button) {
     const textarea = document.querySelector(button.dataset.target);
     if (!textarea) return;
-    const form = new FormData();
-    form.append("text", textarea.value);
-    form.append("style", button.dataset.copilotRewrite);
+    const form = new URLSearchParams({ text: textarea.value, style: button.dataset.copilotRewrite });
     button.disabled = true;
     say(button, "Rewriting…");
     const r = await post(`/ai/conversations/${button.dataset.conversationId}/rewrite/`, form);
