@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint format stop status browser clean
+.PHONY: run test lint format stop status browser clean localmodel
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,10 +19,10 @@ run: $(STAMP)  ## migrate, load the demo once, serve web + worker + beat
 	@mkdir -p var
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py run_demo
 
-test: $(STAMP) browser  ## lint, then the whole suite on real PostgreSQL and Redis
+test: $(STAMP) browser localmodel  ## lint, then the whole suite on real PostgreSQL and Redis
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	REQUIRE_LOCAL_MODEL=1 $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -46,3 +46,7 @@ status: $(STAMP)
 
 clean:
 	rm -rf var test-artifacts
+
+# The small local demo model's server (llama-cpp-python, built portable once; pip's wheel cache keeps it).
+localmodel: $(STAMP)
+	$(BIN)/python -m agents.localmodel install

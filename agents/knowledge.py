@@ -138,7 +138,7 @@ def kb_search(*, query: str, k: int | None = None) -> list[Passage]:
     if text_query is not None:
         ids |= set(
             published.filter(search=text_query)
-            .annotate(rank=SearchRank("search", text_query))
+            .annotate(rank=SearchRank(F("search"), text_query))
             .order_by("-rank")
             .values_list("id", flat=True)[:CANDIDATES]
         )
@@ -148,7 +148,7 @@ def kb_search(*, query: str, k: int | None = None) -> list[Passage]:
         .annotate(distance=CosineDistance("embedding", vector))
     )
     if text_query is not None:
-        rows = rows.annotate(rank=SearchRank("search", text_query))
+        rows = rows.annotate(rank=SearchRank(F("search"), text_query))
     rows = list(rows)
     best_rank = max((getattr(r, "rank", 0.0) or 0.0 for r in rows), default=0.0) or 1.0
     best: dict[int, Passage] = {}

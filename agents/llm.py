@@ -9,6 +9,7 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import openai
 from django.conf import settings
@@ -125,6 +126,8 @@ def chat_stream(
                 yield piece
     except openai.OpenAIError as exc:
         raise _fail(exc, purpose=purpose, model=model, started=started, conversation_id=conversation_id) from exc
+    if usage is None:  # servers that ignore stream_options (llama.cpp): one streamed chunk is about one token
+        usage = SimpleNamespace(prompt_tokens=0, completion_tokens=result.chunks)
     _record(
         purpose=purpose,
         model=model,
@@ -133,6 +136,12 @@ def chat_stream(
         usage=usage,
         conversation_id=conversation_id,
     )
+
+
+def _response_format(schema: dict, schema_name: str) -> dict:
+    if settings.AI_RESPONSE_FORMAT == "json_object_schema":
+        return {"type": "json_object", "schema": schema}
+    return {"type": "json_schema", "json_schema": {"name": schema_name, "schema": schema, "strict": True}}
 
 
 def chat_structured(
@@ -147,10 +156,7 @@ def chat_structured(
             messages=messages,
             temperature=0,
             max_tokens=settings.AI_MAX_TOKENS,
-            response_format={
-                "type": "json_schema",
-                "json_schema": {"name": schema_name, "schema": schema, "strict": True},
-            },
+            response_format=_response_format(schema, schema_name),
         )
         content = response.choices[0].message.content or ""
         data = json.loads(content)

@@ -21,10 +21,13 @@ from pathlib import Path
 
 LLAMA_REQUIREMENT = "llama-cpp-python[server]==0.3.36"
 BUILD_ENV = {"CMAKE_ARGS": "-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF", "CMAKE_BUILD_PARALLEL_LEVEL": "2"}
-LABEL = "small local demo model (SmolLM2-135M)"
+LABEL = "SmolLM2-135M on this machine"
 MODEL_ALIAS = "smollm2"
 ROOT = Path(__file__).resolve().parent.parent
-STATUS_FILE = ROOT / "var" / "local-llm.json"
+STATUS_FILE = Path(os.environ.get("INBOX_VAR_DIR") or ROOT / "var") / "local-llm.json"
+# llama_cpp.server reads its settings from the environment too, and honcho sets PORT for every process.
+SERVER_ENV_OVERRIDES = {"PORT", "HOST", "MODEL"}
+_children: list[subprocess.Popen] = []
 STEP = re.compile(r"\s*\[(\d+)/(\d+)\]")
 
 
@@ -63,6 +66,7 @@ def install(*, report=print) -> bool:
     proc = subprocess.Popen(
         command, env={**os.environ, **BUILD_ENV}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
+    _children.append(proc)
     last_percent = -1
     tail: list[str] = []
     for line in proc.stdout:
@@ -83,6 +87,7 @@ def install(*, report=print) -> bool:
         report("\n".join(tail))
         return False
     importlib.invalidate_caches()
+    _write(state="installed", percent=100)
     return True
 
 
@@ -99,7 +104,9 @@ def serve(port: int) -> None:
     server = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", MODEL_ALIAS,
          "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"],
+        env={k: v for k, v in os.environ.items() if k not in SERVER_ENV_OVERRIDES},
     )  # fmt: skip
+    _children.append(server)
     for _ in range(120):
         if server.poll() is not None:
             break
@@ -120,6 +127,20 @@ def _probe(port: int) -> bool:
         return False
 
 
+def _stop(signum, frame) -> None:
+    """Ctrl-C / honcho stopping the demo: take the build or the model server down too."""
+    for child in _children:
+        if child.poll() is None:
+            child.terminate()
+    for child in _children:
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    _write(state="stopped")
+    sys.exit(0)
+
+
 def _wait_forever() -> None:
     while True:
         time.sleep(3600)
@@ -132,6 +153,10 @@ def main(argv: list[str]) -> int:
         print("local model server installed" if ok else "local model build failed")
         return 0 if ok else 1
     if command == "serve":
+        import signal
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
         import django
 
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

@@ -191,9 +191,12 @@ AI_LOCAL_MODEL = not (OPENAI_API_KEY or OPENAI_BASE_URL)
 if AI_LOCAL_MODEL:
     OPENAI_BASE_URL = f"http://127.0.0.1:{LOCAL_LLM_PORT}/v1"
 AI_CHAT_MODEL = env("AI_CHAT_MODEL", default="smollm2" if AI_LOCAL_MODEL else "gpt-4o-mini")
-AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS", default=30.0)
+AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS", default=60.0 if AI_LOCAL_MODEL else 30.0)
 AI_MAX_RETRIES = env.int("AI_MAX_RETRIES", default=1)
 AI_MAX_TOKENS = env.int("AI_MAX_TOKENS", default=300 if AI_LOCAL_MODEL else 800)
+# Structured output: "json_schema" (OpenAI, vLLM, Ollama) or "json_object_schema" (llama.cpp's server:
+# {"type": "json_object", "schema": ...}, grammar-constrained).
+AI_RESPONSE_FORMAT = env("AI_RESPONSE_FORMAT", default="json_object_schema" if AI_LOCAL_MODEL else "json_schema")
 # "local": all-MiniLM-L6-v2 (int8 ONNX) in-process; "api": the embeddings endpoint through the SDK.
 AI_EMBEDDINGS = env("AI_EMBEDDINGS", default="api" if OPENAI_API_KEY else "local")
 AI_EMBEDDING_MODEL = env("AI_EMBEDDING_MODEL", default="text-embedding-3-small")

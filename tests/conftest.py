@@ -34,11 +34,13 @@ def _openai_standin_server():
     os.environ["AI_CHAT_MODEL"] = "standin-chat"
     os.environ["AI_TIMEOUT_SECONDS"] = "3"
     os.environ["AI_MAX_RETRIES"] = "0"
+    os.environ["AI_RESPONSE_FORMAT"] = "json_schema"
     settings.OPENAI_BASE_URL = standin.url
     settings.AI_LOCAL_MODEL = False
     settings.AI_CHAT_MODEL = "standin-chat"
     settings.AI_TIMEOUT_SECONDS = 3.0
     settings.AI_MAX_RETRIES = 0
+    settings.AI_RESPONSE_FORMAT = "json_schema"
     yield standin
     server.shutdown()
 

@@ -69,3 +69,11 @@ def test_a_slow_model_times_out_after_the_configured_time(settings, openai_stand
     assert failure.value.timeout
     call = LLMCall.objects.get()
     assert call.outcome == "timeout" and 400 <= call.latency_ms < 1500
+
+
+def test_llama_cpp_servers_get_their_json_object_schema_format(settings, openai_standin):
+    settings.AI_RESPONSE_FORMAT = "json_object_schema"
+    openai_standin.script(json={"ok": True})
+    schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}}
+    chat_structured(purpose="t", messages=[{"role": "user", "content": "?"}], schema=schema, schema_name="x")
+    assert openai_standin.chat_requests()[0]["body"]["response_format"] == {"type": "json_object", "schema": schema}
