@@ -74,7 +74,9 @@ def live_server_url(django_db_setup, django_db_blocker) -> str:
     log.close()
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in this thread while the
+# browser is open, which breaks async_to_sync in non-browser tests that follow on this worker.
+@pytest.fixture(scope="module")
 def chromium():
     from playwright.sync_api import sync_playwright
 
