@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -205,7 +206,10 @@ def ai_agent_reply(*, conversation: Conversation) -> AgentOutcome:
 
     cited = sorted({n for n in draft.get("citations") or [] if isinstance(n, int) and 1 <= n <= len(passages)})
     citations = [{"n": n, "article_id": passages[n - 1].article_id, "title": passages[n - 1].title} for n in cited]
-    return _send(conversation, last, answer, citations, procedures, passages)
+    try:
+        return _send(conversation, last, answer, citations, procedures, passages)
+    except ValidationError as exc:  # e.g. the customer cannot be reached on that channel any more
+        return _handoff(conversation, last, f"the answer could not be sent ({'; '.join(exc.messages)})", state.ai_turns)
 
 
 def _send(conversation, last, answer, citations, procedures, passages) -> AgentOutcome:

@@ -278,3 +278,11 @@ def test_an_unclassified_message_is_classified_first(kb, openai_standin):
     assert ai_agent_reply(conversation=message.message.conversation).action == Action.ANSWERED
     message.message.refresh_from_db()
     assert message.message.classification == NEUTRAL
+
+
+def test_an_answer_that_cannot_be_sent_is_handed_off_instead(kb, openai_standin):
+    conversation = ai_conversation("When will my parcel arrive?")
+    conversation.customer.contact_points.all().delete()
+    openai_standin.script(json=answer())
+    outcome = ai_agent_reply(conversation=conversation)
+    assert_handed_off(conversation, outcome, "the answer could not be sent")
