@@ -25,6 +25,7 @@ from agents.knowledge import Passage, kb_search, sources_block
 from agents.llm import LLMError, chat_structured
 from agents.models import AIConversationState, Procedure, SensitiveTopic
 from agents.prompts import conversation_transcript
+from agents.status import ai_status
 from inbox.models import Conversation, Message, Team
 from inbox.services import conversation_handoff_to_human, conversation_set_status, message_append_outbound
 
@@ -155,6 +156,10 @@ def ai_agent_reply(*, conversation: Conversation) -> AgentOutcome:
     state, _ = AIConversationState.objects.get_or_create(conversation=conversation)
     if conversation.ai_resolution:  # the customer came back: it was not resolved after all
         Conversation.objects.filter(pk=conversation.pk).update(ai_resolution="", ai_resolved_at=None)
+
+    status = ai_status()
+    if not status["ready"]:
+        return _handoff(conversation, last, status["message"], state.ai_turns)
 
     text = last.text or ""
     c = last.classification if last.classification and "error" not in last.classification else None

@@ -11,6 +11,7 @@ from django.db import DatabaseError
 
 from agents.llm import LLMError, chat_structured
 from agents.models import Intent
+from agents.status import ai_status
 from inbox.models import Message
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,9 @@ def _clean(raw: dict, intents: list[str]) -> dict:
 def message_classify(*, message: Message) -> dict:
     """Classify ``message``, store the result on ``message.classification`` and return it. Never raises."""
     try:
+        status = ai_status()
+        if not status["ready"]:
+            raise LLMError(status["message"])
         intents = list(Intent.objects.filter(active=True).values_list("name", "description"))
         names = [name for name, _ in intents] or ["other"]
         listing = "\n".join(f"- {name}: {description}" for name, description in intents)

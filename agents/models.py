@@ -128,7 +128,8 @@ class Procedure(models.Model):
 
     @property
     def current(self) -> "ProcedureVersion | None":
-        return self.versions.order_by("-number").first()
+        """The version in force (uses prefetched versions when a list prefetched them)."""
+        return max(self.versions.all(), key=lambda v: v.number, default=None)
 
 
 class ProcedureVersion(models.Model):

@@ -286,3 +286,15 @@ def test_an_answer_that_cannot_be_sent_is_handed_off_instead(kb, openai_standin)
     openai_standin.script(json=answer())
     outcome = ai_agent_reply(conversation=conversation)
     assert_handed_off(conversation, outcome, "the answer could not be sent")
+
+
+def test_a_local_model_still_building_hands_off_with_that_reason(kb, openai_standin, settings, tmp_path, monkeypatch):
+    from agents import localmodel
+
+    settings.AI_LOCAL_MODEL = True
+    monkeypatch.setattr(localmodel, "STATUS_FILE", tmp_path / "local-llm.json")
+    localmodel._write(state="building", percent=12)
+    conversation = ai_conversation("When will my parcel arrive?")
+    outcome = ai_agent_reply(conversation=conversation)
+    assert_handed_off(conversation, outcome, "Local model not ready yet: building (12%)")
+    assert openai_standin.requests == []

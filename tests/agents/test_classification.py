@@ -52,3 +52,14 @@ def test_a_failure_is_stored_as_an_error_and_never_raised(openai_standin, script
     assert set(result) == {"error"} and result["error"]
     message.refresh_from_db()
     assert message.classification == result
+
+
+def test_a_local_model_that_is_not_ready_is_an_error_without_waiting(openai_standin, settings, tmp_path, monkeypatch):
+    from agents import localmodel
+
+    settings.AI_LOCAL_MODEL = True
+    monkeypatch.setattr(localmodel, "STATUS_FILE", tmp_path / "local-llm.json")
+    localmodel._write(state="starting")
+    result = message_classify(message=MessageFactory(text="hello"))
+    assert result == {"error": "Local model not ready yet: starting"}
+    assert openai_standin.requests == []

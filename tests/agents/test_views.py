@@ -190,3 +190,23 @@ def test_the_status_badge_labels_the_local_demo_model(agent_client, settings, tm
     localmodel._write(state="ready")
     html = agent_client.get(reverse("agents:status")).content.decode()
     assert "small local demo model" in html and "not ready" not in html
+
+
+def test_settings_lists_run_a_fixed_number_of_queries(admin_client, django_assert_max_num_queries):
+    from agents.procedures import procedure_save
+
+    def load(n):
+        for i in range(n):
+            ArticleFactory()
+            procedure = Procedure.objects.create(name=f"P{n}-{i}")
+            procedure_save(procedure=procedure, instructions="one")
+            procedure_save(procedure=procedure, instructions="two")
+
+    load(2)
+    with django_assert_max_num_queries(12) as few:
+        admin_client.get(reverse("agents:settings_articles"))
+        admin_client.get(reverse("agents:settings_procedures"))
+    load(10)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        admin_client.get(reverse("agents:settings_articles"))
+        admin_client.get(reverse("agents:settings_procedures"))
