@@ -210,3 +210,12 @@ def test_settings_lists_run_a_fixed_number_of_queries(admin_client, django_asser
     with django_assert_max_num_queries(len(few.captured_queries)):
         admin_client.get(reverse("agents:settings_articles"))
         admin_client.get(reverse("agents:settings_procedures"))
+
+
+def test_a_running_job_keeps_polling_and_a_finished_one_stops(admin_client):
+    job = IndexJob.objects.create(kind=IndexJob.Kind.REINDEX, state=IndexJob.State.RUNNING, total=4, done=1)
+    html = admin_client.get(reverse("agents:settings_job", args=[job.pk])).content.decode()
+    assert 'hx-trigger="every 1s"' in html and 'value="25"' in html and "1/4" in html
+    IndexJob.objects.filter(pk=job.pk).update(state=IndexJob.State.DONE, done=4)
+    html = admin_client.get(reverse("agents:settings_job", args=[job.pk])).content.decode()
+    assert "hx-trigger" not in html and 'value="100"' in html
