@@ -45,6 +45,8 @@ CONFIRMS = re.compile(
     re.IGNORECASE,
 )
 
+STILL_BROKEN = re.compile(r"\b(but|still|not|doesn'?t|didn'?t|isn'?t|won'?t|no longer|however)\b|\?", re.IGNORECASE)
+
 
 class Action:
     ANSWERED = "answered"
@@ -173,7 +175,8 @@ def ai_agent_reply(*, conversation: Conversation) -> AgentOutcome:
         return _handoff(conversation, last, f"sensitive topic: {topic}", state.ai_turns)
     if c.get("sentiment") == "negative" or FRUSTRATION.search(text):
         return _handoff(conversation, last, "negative sentiment or frustration", state.ai_turns)
-    if state.last_grounded_answer_at and (intent == "thanks" or CONFIRMS.search(text)):
+    confirms = intent == "thanks" or CONFIRMS.search(text)
+    if state.last_grounded_answer_at and confirms and not STILL_BROKEN.search(text):
         return _mark_resolved(conversation, "confirmed")
     if state.ai_turns >= settings.AI_MAX_TURNS:
         return _handoff(conversation, last, f"{state.ai_turns} AI answers without resolution", state.ai_turns)
@@ -229,6 +232,9 @@ def _send(conversation, last, answer, citations, procedures, passages) -> AgentO
             return AgentOutcome(Action.SKIPPED, "a human is typing in this conversation")
         if locked.messages.filter(direction=Message.Direction.OUTBOUND, created_at__gt=last.created_at).exists():
             return AgentOutcome(Action.SKIPPED, "already answered")
+        if locked.messages.filter(direction=Message.Direction.INBOUND, created_at__gt=last.created_at).exists():
+            # The customer wrote again while this answer was drafted; the task for that message answers both.
+            return AgentOutcome(Action.SKIPPED, "a newer customer message arrived")
         message = message_append_outbound(
             conversation=locked,
             channel=last.channel or locked.last_inbound_channel,

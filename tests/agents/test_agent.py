@@ -298,3 +298,31 @@ def test_a_local_model_still_building_hands_off_with_that_reason(kb, openai_stan
     outcome = ai_agent_reply(conversation=conversation)
     assert_handed_off(conversation, outcome, "Local model not ready yet: building (12%)")
     assert openai_standin.requests == []
+
+
+def test_thanks_with_a_remaining_problem_is_not_a_resolution(kb, openai_standin):
+    conversation = ai_conversation("When will my parcel arrive?")
+    openai_standin.script(json=answer(), times=0)
+    ai_agent_reply(conversation=conversation)
+    customer_writes("Thanks, but it still has not arrived", classification={**NEUTRAL, "intent": "thanks"})
+    outcome = ai_agent_reply(conversation=conversation)
+    conversation.refresh_from_db()
+    assert outcome.action == Action.ANSWERED and conversation.ai_resolution == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_draft_for_an_older_message_is_dropped_when_the_customer_wrote_again(openai_standin):
+    kb_load()
+    conversation = ai_conversation("When will my parcel arrive?")
+
+    def customer_writes_again():  # in the stand-in's thread, on its own connection, while the model "generates"
+        try:
+            customer_writes("Also, can I pay with PayPal?")
+        finally:
+            connection.close()
+
+    openai_standin.script(json=answer(), before=customer_writes_again)
+    outcome = ai_agent_reply(conversation=conversation)
+    assert outcome.action == Action.SKIPPED and outcome.reason == "a newer customer message arrived"
+    openai_standin.script(json=answer("Yes, PayPal works [1]."))
+    assert ai_agent_reply(conversation=conversation).message.text == "Yes, PayPal works [1]."
