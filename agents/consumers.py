@@ -7,6 +7,7 @@ human is writing (it then sends nothing). Agents only; the conversation must exi
 """
 
 import asyncio
+import threading
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -28,7 +29,16 @@ class CopilotConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4403)
             return
         self.drafting = False
+        self.cancel = threading.Event()
         await self.accept()
+
+    async def disconnect(self, code):
+        # Stop paying for tokens nobody will read: the producer thread closes the model's stream.
+        if hasattr(self, "cancel"):
+            self.cancel.set()
+        task = getattr(self, "stream_task", None)
+        if task is not None and not task.done():
+            task.cancel()
 
     async def receive_json(self, content, **kwargs):
         conversation_id = content.get("conversation_id")
@@ -53,26 +63,40 @@ class CopilotConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "reason": status["message"]})
             return
         self.drafting = True
-        try:
-            await self._stream(conversation)
-        finally:
-            self.drafting = False
+        # In the background, so this consumer still hears "typing" and the socket closing meanwhile.
+        self.stream_task = asyncio.ensure_future(self._stream(conversation))
 
     async def _stream(self, conversation: Conversation) -> None:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue = asyncio.Queue()
         draft = Draft()
 
+        cancel = self.cancel = threading.Event()
+
+        def put(item) -> None:
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+            except RuntimeError:  # the socket's event loop is gone
+                cancel.set()
+
         def produce():
             try:
                 for piece in copilot_draft_stream(conversation=conversation, draft=draft):
-                    loop.call_soon_threadsafe(queue.put_nowait, piece)
+                    if cancel.is_set():
+                        break  # closes the model's stream; the call is recorded as cancelled
+                    put(piece)
             except LLMError as exc:
-                loop.call_soon_threadsafe(queue.put_nowait, exc)
+                put(exc)
             finally:
-                loop.call_soon_threadsafe(queue.put_nowait, _DONE)
+                put(_DONE)
 
         worker = asyncio.ensure_future(database_sync_to_async(produce, thread_sensitive=False)())
+        try:
+            await self._relay(conversation, queue, draft, worker)
+        finally:
+            self.drafting = False
+
+    async def _relay(self, conversation, queue, draft, worker) -> None:
         await self.send_json({"type": "start", "conversation_id": conversation.pk})
         failed = False
         while (item := await queue.get()) is not _DONE:

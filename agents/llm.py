@@ -124,6 +124,18 @@ def chat_stream(
                 result.text += piece
                 result.chunks += 1
                 yield piece
+    except GeneratorExit:  # the person went away: stop reading (closes the HTTP stream) and say so
+        stream.close()
+        usage = SimpleNamespace(prompt_tokens=0, completion_tokens=result.chunks)
+        _record(
+            purpose=purpose,
+            model=model,
+            started=started,
+            outcome=LLMCall.Outcome.CANCELLED,
+            usage=usage,
+            conversation_id=conversation_id,
+        )
+        raise
     except openai.OpenAIError as exc:
         raise _fail(exc, purpose=purpose, model=model, started=started, conversation_id=conversation_id) from exc
     if usage is None:  # servers that ignore stream_options (llama.cpp): one streamed chunk is about one token

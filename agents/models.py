@@ -156,6 +156,7 @@ class LLMCall(models.Model):
         OK = "ok", "OK"
         ERROR = "error", "Error"
         TIMEOUT = "timeout", "Timeout"
+        CANCELLED = "cancelled", "Cancelled by the user"
 
     purpose = models.CharField(max_length=30, db_index=True)
     model = models.CharField(max_length=100)

@@ -113,3 +113,29 @@ def test_typing_tells_the_ai_agent_to_hold_back():
     )
     state = AIConversationState.objects.get(conversation_id=conversation_id)
     assert state.human_typing_until > timezone.now()
+
+
+def test_closing_the_composer_mid_draft_stops_the_model_stream(openai_standin):
+    import time
+
+    from agents.models import LLMCall
+
+    message = message_receive(channel=Channel.EMAIL, address="maya@example.com", text="Hello?")
+    openai_standin.script(chunks=[f"w{i} " for i in range(40)], chunk_delay=0.05)
+    headers = _headers(AgentFactory().user)
+
+    @async_to_sync
+    async def draft_then_leave():
+        communicator = WebsocketCommunicator(application, "/ws/copilot/", headers=headers)
+        await communicator.connect()
+        await communicator.send_json_to({"action": "draft", "conversation_id": message.message.conversation_id})
+        while (await communicator.receive_json_from(timeout=10))["type"] != "token":
+            pass
+        await communicator.disconnect()
+
+    draft_then_leave()
+    deadline = time.monotonic() + 10
+    while not LLMCall.objects.filter(purpose="copilot_draft").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    call = LLMCall.objects.get(purpose="copilot_draft")
+    assert call.outcome == "cancelled" and call.completion_tokens < 40

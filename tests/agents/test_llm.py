@@ -77,3 +77,12 @@ def test_llama_cpp_servers_get_their_json_object_schema_format(settings, openai_
     schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}}
     chat_structured(purpose="t", messages=[{"role": "user", "content": "?"}], schema=schema, schema_name="x")
     assert openai_standin.chat_requests()[0]["body"]["response_format"] == {"type": "json_object", "schema": schema}
+
+
+def test_a_stream_abandoned_by_the_reader_is_recorded_as_cancelled(openai_standin):
+    openai_standin.script(chunks=["a ", "b ", "c ", "d "])
+    stream = chat_stream(purpose="draft", messages=[{"role": "user", "content": "hi"}], result=StreamResult())
+    assert next(stream) == "a "
+    stream.close()
+    call = LLMCall.objects.get()
+    assert call.outcome == "cancelled" and call.completion_tokens == 1
