@@ -18,6 +18,12 @@ log = logging.getLogger(__name__)
 
 SENTIMENTS = ["negative", "neutral", "positive"]
 URGENCIES = ["low", "normal", "high"]
+# Models sometimes answer with a name instead of the ISO 639-1 code.
+LANGUAGE_NAMES = {
+    "english": "en", "spanish": "es", "español": "es", "french": "fr", "français": "fr", "german": "de",
+    "deutsch": "de", "italian": "it", "portuguese": "pt", "dutch": "nl", "polish": "pl", "russian": "ru",
+    "chinese": "zh", "japanese": "ja", "korean": "ko", "arabic": "ar", "hindi": "hi", "turkish": "tr",
+}  # fmt: skip
 
 
 def classification_schema(intents: list[str]) -> dict:
@@ -42,7 +48,8 @@ def _clean(raw: dict, intents: list[str]) -> dict:
     except (TypeError, ValueError):
         confidence = 0.0
     intent = raw.get("intent") if raw.get("intent") in intents else ("other" if "other" in intents else "")
-    language = str(raw.get("language") or "").strip().lower()[:2]
+    language = str(raw.get("language") or "").strip().lower()
+    language = LANGUAGE_NAMES.get(language, language.split("-")[0])
     return {
         "intent": intent,
         "confidence": confidence if intent == raw.get("intent") else 0.0,

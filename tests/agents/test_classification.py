@@ -63,3 +63,9 @@ def test_a_local_model_that_is_not_ready_is_an_error_without_waiting(openai_stan
     result = message_classify(message=MessageFactory(text="hello"))
     assert result == {"error": "Local model not ready yet: starting"}
     assert openai_standin.requests == []
+
+
+@pytest.mark.parametrize(("said", "code"), [("es", "es"), ("Spanish", "es"), ("pt-BR", "pt"), ("klingon", "")])
+def test_the_language_is_an_iso_639_1_code_or_empty(openai_standin, said, code):
+    openai_standin.script(json={**GOOD, "language": said})
+    assert message_classify(message=MessageFactory(text="hola"))["language"] == code
