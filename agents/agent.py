@@ -24,7 +24,7 @@ from agents.classification import message_classify
 from agents.knowledge import Passage, kb_search, sources_block
 from agents.llm import LLMError, chat_structured
 from agents.models import AIConversationState, Procedure, SensitiveTopic
-from agents.prompts import conversation_transcript
+from agents.prompts import conversation_transcript, retrieval_query
 from agents.status import ai_status
 from inbox.models import Conversation, Message, Team
 from inbox.services import conversation_handoff_to_human, conversation_set_status, message_append_outbound
@@ -182,7 +182,7 @@ def ai_agent_reply(*, conversation: Conversation) -> AgentOutcome:
         return _handoff(conversation, last, f"{state.ai_turns} AI answers without resolution", state.ai_turns)
 
     try:
-        passages = kb_search(query=text)
+        passages = kb_search(query=retrieval_query(conversation))
     except LLMError as exc:
         return _handoff(conversation, last, f"the AI model failed ({exc})"[:200], state.ai_turns)
     best = passages[0].score if passages else 0.0

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from agents.knowledge import Passage, kb_search, sources_block
 from agents.llm import StreamResult, chat_complete, chat_stream
-from agents.prompts import channel_style, conversation_transcript, last_customer_text
+from agents.prompts import channel_style, conversation_transcript, last_customer_text, retrieval_query
 from inbox.models import Conversation
 
 CITATION = re.compile(r"\[(\d{1,2})\]")
@@ -48,7 +48,7 @@ def draft_messages(*, conversation: Conversation, passages: list[Passage]) -> li
 
 def copilot_draft_stream(*, conversation: Conversation, draft: Draft) -> Iterator[str]:
     """Yield the draft reply piece by piece. Raises LLMError. Afterwards ``draft.citations`` lists cited articles."""
-    query, _ = last_customer_text(conversation)
+    query = retrieval_query(conversation)
     draft.passages = kb_search(query=query) if query else []
     messages = draft_messages(conversation=conversation, passages=draft.passages)
     yield from chat_stream(

@@ -3,6 +3,7 @@
 from inbox.models import Channel, Conversation, Message
 
 TRANSCRIPT_MESSAGES = 12
+SHORT_FOLLOW_UP_WORDS = 6
 SPEAKER = {
     Message.Author.CUSTOMER: "Customer",
     Message.Author.AGENT: "Agent",
@@ -41,3 +42,18 @@ def last_customer_text(conversation: Conversation) -> tuple[str, str]:
         .first()
     )
     return (last["text"], last["channel"]) if last else ("", conversation.last_inbound_channel or Channel.EMAIL)
+
+
+def retrieval_query(conversation: Conversation) -> str:
+    """What to search the knowledge base for: the newest customer message, plus the one before
+    when the newest is a short follow-up ("and with express?") that means little alone."""
+    texts = list(
+        conversation.messages.filter(direction=Message.Direction.INBOUND)
+        .order_by("-created_at", "-id")
+        .values_list("text", flat=True)[:2]
+    )
+    if not texts:
+        return ""
+    if len(texts) == 2 and len(texts[0].split()) < SHORT_FOLLOW_UP_WORDS:
+        return f"{texts[0]}\n{texts[1]}"
+    return texts[0]

@@ -326,3 +326,12 @@ def test_a_draft_for_an_older_message_is_dropped_when_the_customer_wrote_again(o
     assert outcome.action == Action.SKIPPED and outcome.reason == "a newer customer message arrived"
     openai_standin.script(json=answer("Yes, PayPal works [1]."))
     assert ai_agent_reply(conversation=conversation).message.text == "Yes, PayPal works [1]."
+
+
+def test_a_short_follow_up_is_searched_together_with_the_previous_question(kb, openai_standin):
+    conversation = ai_conversation("When will my parcel arrive?")
+    openai_standin.script(json=answer(), times=0)
+    ai_agent_reply(conversation=conversation)
+    customer_writes("and abroad?")  # alone it matches nothing (score 0.11)
+    outcome = ai_agent_reply(conversation=conversation)
+    assert outcome.action == Action.ANSWERED and outcome.passages[0].title == "Shipping times"
