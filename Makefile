@@ -6,22 +6,23 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint format stop status browser clean bench
+.PHONY: run test lint format stop status browser clean bench localmodel
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	@touch $(STAMP)
 
 run: $(STAMP)  ## migrate, load the demo once, serve web + worker + beat
 	@mkdir -p var
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py run_demo
 
-test: $(STAMP) browser  ## lint, then the whole suite on real PostgreSQL and Redis
+test: $(STAMP) browser localmodel  ## lint, then the whole suite on real PostgreSQL and Redis
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	REQUIRE_LOCAL_MODEL=1 $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 bench: $(STAMP)  ## measure the real stack; report in var/bench/ (BENCH_ARGS=--quick for a smoke run)
 	$(BIN)/python -m tests.bench $(BENCH_ARGS)
@@ -48,3 +49,7 @@ status: $(STAMP)
 
 clean:
 	rm -rf var test-artifacts
+
+# The small local demo model's server (llama-cpp-python, built portable once; pip's wheel cache keeps it).
+localmodel: $(STAMP)
+	$(BIN)/python -m agents.localmodel install

@@ -1,4 +1,10 @@
+"""The AI side's data: knowledge base, admin-written intents/procedures/topics, and every LLM call."""
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from pgvector.django import HnswIndex, VectorField
 
 
 class Article(models.Model):
@@ -7,6 +13,9 @@ class Article(models.Model):
     title = models.CharField(max_length=200)
     body = models.TextField(help_text="Markdown")
     published = models.BooleanField(default=True)
+    source_path = models.CharField(max_length=500, blank=True, help_text="File it was imported from")
+    # sha256 of what was embedded (title + body + embedding model); equal to content_hash() = up to date.
+    indexed_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -15,3 +24,165 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ArticleChunk(models.Model):
+    """A passage of an article: the unit that is embedded, searched and cited."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="chunks")
+    position = models.PositiveIntegerField()
+    text = models.TextField()
+    embedding = VectorField(dimensions=settings.AI_EMBEDDING_DIMENSIONS)
+    search = SearchVectorField(null=True)
+
+    class Meta:
+        ordering = ["article_id", "position"]
+        indexes = [
+            GinIndex(fields=["search"], name="agents_chunk_search_gin"),
+            HnswIndex(
+                name="agents_chunk_embedding_hnsw",
+                fields=["embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}#{self.position}"
+
+
+class IndexJob(models.Model):
+    """A reindex or a folder import running in Celery; its progress is shown in the settings pages."""
+
+    class Kind(models.TextChoices):
+        REINDEX = "reindex", "Reindex"
+        IMPORT = "import", "Import"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=10, choices=Kind)
+    state = models.CharField(max_length=10, choices=State, default=State.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0, help_text="Articles actually (re)embedded or imported")
+    payload = models.JSONField(default=list, blank=True, help_text="Files to import: [{name, content}]")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.state})"
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.state == self.State.DONE else int(100 * self.done / self.total) if self.total else 0
+
+
+class Intent(models.Model):
+    """An intent the classifier may choose (admin-editable)."""
+
+    name = models.SlugField(max_length=50, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SensitiveTopic(models.Model):
+    """A topic the AI agent never handles itself: a message mentioning it goes to a human."""
+
+    phrase = models.CharField(max_length=100, unique=True, help_text="Matched case-insensitively in the message")
+
+    class Meta:
+        ordering = ["phrase"]
+
+    def __str__(self) -> str:
+        return self.phrase
+
+
+class Procedure(models.Model):
+    """Plain-English instructions for the AI agent: global guidance (no intent) or per intent."""
+
+    name = models.CharField(max_length=100, unique=True)
+    intent = models.OneToOneField(Intent, null=True, blank=True, on_delete=models.SET_NULL, related_name="procedure")
+    is_global = models.BooleanField(default=False, help_text="Applies to every conversation")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-is_global", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def current(self) -> "ProcedureVersion | None":
+        """The version in force (uses prefetched versions when a list prefetched them)."""
+        return max(self.versions.all(), key=lambda v: v.number, default=None)
+
+
+class ProcedureVersion(models.Model):
+    """An immutable revision; the newest is in force, older ones stay for audit."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    instructions = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["procedure", "number"], name="procedure_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.procedure_id} v{self.number}"
+
+
+class LLMCall(models.Model):
+    """One request to the model: what for, which model, tokens, latency and how it ended."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "OK"
+        ERROR = "error", "Error"
+        TIMEOUT = "timeout", "Timeout"
+        CANCELLED = "cancelled", "Cancelled by the user"
+
+    purpose = models.CharField(max_length=30, db_index=True)
+    model = models.CharField(max_length=100)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    latency_ms = models.PositiveIntegerField(default=0)
+    outcome = models.CharField(max_length=10, choices=Outcome)
+    error = models.CharField(max_length=500, blank=True)
+    conversation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.model} {self.outcome}"
+
+
+class AIConversationState(models.Model):
+    """The AI agent's bookkeeping for one conversation (turns, grounded answers, typing humans)."""
+
+    conversation = models.OneToOneField("inbox.Conversation", on_delete=models.CASCADE, related_name="ai_state")
+    ai_turns = models.PositiveIntegerField(default=0, help_text="AI answers since the last resolution")
+    last_grounded_answer_at = models.DateTimeField(null=True, blank=True)
+    human_typing_until = models.DateTimeField(null=True, blank=True)
+    procedure_name = models.CharField(max_length=100, blank=True, help_text="Named by routing; blank = by intent")
+
+    def __str__(self) -> str:
+        return f"AI state of conversation {self.conversation_id}"

@@ -242,3 +242,30 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 LOGGING["loggers"]["twilio.http_client"] = {"level": "WARNING"}  # it logs every request's headers at INFO
+
+# ----- AI (agents/) ----------------------------------------------------------------------
+# Any OpenAI-compatible server. Without a key or base URL, `make run` starts a small local demo
+# model (llama.cpp server) on LOCAL_LLM_PORT and points the client at it.
+OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
+LOCAL_LLM_PORT = env.int("LOCAL_LLM_PORT", default=8765)
+OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="")
+AI_LOCAL_MODEL = not (OPENAI_API_KEY or OPENAI_BASE_URL)
+if AI_LOCAL_MODEL:
+    OPENAI_BASE_URL = f"http://127.0.0.1:{LOCAL_LLM_PORT}/v1"
+AI_CHAT_MODEL = env("AI_CHAT_MODEL", default="smollm2" if AI_LOCAL_MODEL else "gpt-4o-mini")
+AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS", default=60.0 if AI_LOCAL_MODEL else 30.0)
+AI_MAX_RETRIES = env.int("AI_MAX_RETRIES", default=1)
+AI_MAX_TOKENS = env.int("AI_MAX_TOKENS", default=300 if AI_LOCAL_MODEL else 800)
+# Structured output: "json_schema" (OpenAI, vLLM, Ollama) or "json_object_schema" (llama.cpp's server:
+# {"type": "json_object", "schema": ...}, grammar-constrained).
+AI_RESPONSE_FORMAT = env("AI_RESPONSE_FORMAT", default="json_object_schema" if AI_LOCAL_MODEL else "json_schema")
+# "local": all-MiniLM-L6-v2 (int8 ONNX) in-process; "api": the embeddings endpoint through the SDK.
+AI_EMBEDDINGS = env("AI_EMBEDDINGS", default="api" if OPENAI_API_KEY else "local")
+AI_EMBEDDING_MODEL = env("AI_EMBEDDING_MODEL", default="text-embedding-3-small")
+AI_EMBEDDING_DIMENSIONS = env.int("AI_EMBEDDING_DIMENSIONS", default=384)  # the vector column's size
+AI_RETRIEVAL_TOP_K = env.int("AI_RETRIEVAL_TOP_K", default=4)
+AI_MIN_RETRIEVAL_SCORE = env.float("AI_MIN_RETRIEVAL_SCORE", default=0.35)
+AI_MAX_TURNS = env.int("AI_MAX_TURNS", default=3)
+AI_RESOLUTION_WAIT_MINUTES = env.int("AI_RESOLUTION_WAIT_MINUTES", default=60)
+AI_HUMAN_TYPING_SECONDS = env.int("AI_HUMAN_TYPING_SECONDS", default=20)
+CELERY_BEAT_SCHEDULE["ai-resolution-sweep"] = {"task": "agents.tasks.ai_resolution_sweep", "schedule": 300.0}

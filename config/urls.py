@@ -14,6 +14,7 @@ urlpatterns = [
     path("csat/", include("inbox.csat.urls")),
     path("qa/", include("inbox.qa.urls")),
     path("settings/audit/", include("inbox.audit.urls")),
+    path("", include("agents.urls")),  # before settings/: it serves settings/ai/
     path("settings/", include("inbox.settings_area.urls")),
     path("", include("inbox.urls")),
     path("", include("channels_app.twilio.urls")),

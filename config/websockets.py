@@ -14,3 +14,6 @@ websocket_urlpatterns = [
 public_websocket_urlpatterns = [
     path("ws/widget/", WidgetConsumer.as_asgi()),
 ]
+from agents.consumers import CopilotConsumer  # noqa: E402
+
+websocket_urlpatterns += [path("ws/copilot/", CopilotConsumer.as_asgi())]

@@ -146,6 +146,11 @@ class Conversation(models.Model):
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     snoozed_until = models.DateTimeField(null=True, blank=True)
+    # Set by agents/ when the AI agent resolved it alone (for the automated-resolution KPI).
+    ai_resolution = models.CharField(
+        max_length=20, blank=True, choices=[("confirmed", "Customer confirmed"), ("no_reply", "No reply after answer")]
+    )
+    ai_resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -23,3 +23,36 @@ def pytest_collection_modifyitems(config, items):
     """Run browser tests last on each worker: Playwright's sync API leaves an asyncio loop
     marked running in the main thread, which breaks async_to_sync in any later test there."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+# ----- AI: the OpenAI stand-in (tests/standins/openai_server.py) ------------------------------
+@pytest.fixture(scope="session", autouse=True)
+def _openai_standin_server():
+    """One stand-in per test worker; settings (and the browser tests' daphne) point at it."""
+    import os
+
+    from django.conf import settings
+
+    from tests.standins.openai_server import standin_start
+
+    standin, server = standin_start()
+    os.environ["OPENAI_BASE_URL"] = standin.url
+    os.environ["AI_CHAT_MODEL"] = "standin-chat"
+    os.environ["AI_TIMEOUT_SECONDS"] = "3"
+    os.environ["AI_MAX_RETRIES"] = "0"
+    os.environ["AI_RESPONSE_FORMAT"] = "json_schema"
+    settings.OPENAI_BASE_URL = standin.url
+    settings.AI_LOCAL_MODEL = False
+    settings.AI_CHAT_MODEL = "standin-chat"
+    settings.AI_TIMEOUT_SECONDS = 3.0
+    settings.AI_MAX_RETRIES = 0
+    settings.AI_RESPONSE_FORMAT = "json_schema"
+    yield standin
+    server.shutdown()
+
+
+@pytest.fixture
+def openai_standin(_openai_standin_server):
+    _openai_standin_server.reset()
+    yield _openai_standin_server
+    _openai_standin_server.reset()

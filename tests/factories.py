@@ -109,3 +109,16 @@ class SlaPolicyFactory(factory.django.DjangoModelFactory):
     next_response_minutes = 60
     resolution_minutes = 480
     warn_before_minutes = 10
+
+
+# ----- AI (agents/) ----------------------------------------------------------------------
+from agents.models import Article  # noqa: E402
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Article
+
+    title = factory.Sequence(lambda n: f"Article {n}")
+    body = factory.Faker("paragraph")
+    published = True

@@ -1,0 +1,141 @@
+import pytest
+from asgiref.sync import async_to_sync
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+
+from agents.models import AIConversationState
+from config.asgi import application
+from inbox.models import Channel
+from inbox.services import message_receive
+from tests.agents.kb import kb_load
+from tests.factories import AgentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _headers(user=None) -> list[tuple[bytes, bytes]]:
+    headers = [(b"origin", b"http://localhost")]
+    if user is not None:
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
+    return headers
+
+
+@async_to_sync
+async def converse(headers, *messages, until=("done", "error")):
+    """Connect, send ``messages``, collect replies until one whose type is in ``until``."""
+    communicator = WebsocketCommunicator(application, "/ws/copilot/", headers=headers)
+    connected, code = await communicator.connect()
+    received = []
+    if connected:
+        for message in messages:
+            await communicator.send_json_to(message)
+        while not received or received[-1]["type"] not in until:
+            received.append(await communicator.receive_json_from(timeout=10))
+        await communicator.disconnect()
+    return connected, code, received
+
+
+def test_only_agents_may_open_the_copilot_socket():
+    assert converse(_headers())[:2] == (False, 4403)
+    assert converse(_headers(UserFactory()))[:2] == (False, 4403)
+
+
+def test_drafting_for_a_conversation_that_does_not_exist_is_refused():
+    _, _, received = converse(_headers(AgentFactory().user), {"action": "draft", "conversation_id": 424242})
+    assert received == [{"type": "error", "reason": "no such conversation"}]
+
+
+def test_the_draft_streams_token_by_token_with_citations(openai_standin):
+    articles = kb_load()
+    message = message_receive(channel=Channel.EMAIL, address="maya@example.com", text="When will my parcel arrive?")
+    openai_standin.script(chunks=["Hi Maya, ", "standard shipping ", "takes 3-5 days ", "[1]."])
+
+    connected, _, received = converse(
+        _headers(AgentFactory().user), {"action": "draft", "conversation_id": message.message.conversation_id}
+    )
+
+    assert connected
+    assert received[0] == {"type": "start", "conversation_id": message.message.conversation_id}
+    assert [m["text"] for m in received if m["type"] == "token"] == [
+        "Hi Maya, ",
+        "standard shipping ",
+        "takes 3-5 days ",
+        "[1].",
+    ]
+    done = received[-1]
+    assert done["type"] == "done" and done["finish_reason"] == "stop"
+    shipping = articles["Shipping times"]
+    assert done["citations"] == [
+        {"n": 1, "article_id": shipping.pk, "title": "Shipping times", "url": f"/ai/articles/{shipping.pk}/"}
+    ]
+    prompt = openai_standin.chat_requests()[0]["body"]["messages"]
+    assert "[1] Shipping times" in prompt[0]["content"] and "by email" in prompt[0]["content"]
+    assert "When will my parcel arrive?" in prompt[1]["content"]
+
+
+def test_a_model_failure_is_reported_to_the_agent(openai_standin):
+    message = message_receive(channel=Channel.EMAIL, address="maya@example.com", text="Hello?")
+    openai_standin.script(status=500)
+    _, _, received = converse(
+        _headers(AgentFactory().user), {"action": "draft", "conversation_id": message.message.conversation_id}
+    )
+    assert received[-1]["type"] == "error" and "did not answer" in received[-1]["reason"]
+    assert not [m for m in received if m["type"] in ("token", "done")]
+
+
+def test_a_local_model_that_is_not_ready_says_so(settings, openai_standin, tmp_path, monkeypatch):
+    from agents import localmodel
+
+    settings.AI_LOCAL_MODEL = True
+    monkeypatch.setattr(localmodel, "STATUS_FILE", tmp_path / "local-llm.json")
+    localmodel._write(state="building", percent=42)
+    message = message_receive(channel=Channel.EMAIL, address="maya@example.com", text="Hello?")
+    _, _, received = converse(
+        _headers(AgentFactory().user), {"action": "draft", "conversation_id": message.message.conversation_id}
+    )
+    assert received == [{"type": "error", "reason": "Local model not ready yet: building (42%)"}]
+    assert openai_standin.requests == []
+
+
+def test_typing_tells_the_ai_agent_to_hold_back():
+    message = message_receive(channel=Channel.EMAIL, address="maya@example.com", text="Hello?")
+    conversation_id = message.message.conversation_id
+    converse(
+        _headers(AgentFactory().user),
+        {"action": "typing", "conversation_id": conversation_id},
+        {"action": "nope", "conversation_id": conversation_id},
+        until=("error",),
+    )
+    state = AIConversationState.objects.get(conversation_id=conversation_id)
+    assert state.human_typing_until > timezone.now()
+
+
+def test_closing_the_composer_mid_draft_stops_the_model_stream(openai_standin):
+    import time
+
+    from agents.models import LLMCall
+
+    message = message_receive(channel=Channel.EMAIL, address="maya@example.com", text="Hello?")
+    openai_standin.script(chunks=[f"w{i} " for i in range(40)], chunk_delay=0.05)
+    headers = _headers(AgentFactory().user)
+
+    @async_to_sync
+    async def draft_then_leave():
+        communicator = WebsocketCommunicator(application, "/ws/copilot/", headers=headers)
+        await communicator.connect()
+        await communicator.send_json_to({"action": "draft", "conversation_id": message.message.conversation_id})
+        while (await communicator.receive_json_from(timeout=10))["type"] != "token":
+            pass
+        await communicator.disconnect()
+
+    draft_then_leave()
+    deadline = time.monotonic() + 10
+    while not LLMCall.objects.filter(purpose="copilot_draft").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    call = LLMCall.objects.get(purpose="copilot_draft")
+    assert call.outcome == "cancelled" and call.completion_tokens < 40
