@@ -7,3 +7,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("inbox")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Periodic inbox work lives in <app>/periodic.py (beat schedule in settings).
+app.autodiscover_tasks(related_name="periodic")

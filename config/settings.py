@@ -180,3 +180,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# ----- agent inbox -----------------------------------------------------------------------
+
+INBOX_UPLOAD_MAX_BYTES = env.int("INBOX_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+INBOX_PAGE_SIZE = env.int("INBOX_PAGE_SIZE", default=50)
+CELERY_BEAT_SCHEDULE["inbox-wake-snoozed"] = {"task": "inbox.periodic.conversations_wake_due_task", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["inbox-presence-sweep"] = {"task": "inbox.periodic.agents_presence_sweep_task", "schedule": 60.0}

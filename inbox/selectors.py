@@ -1,36 +1,198 @@
 """Reads for the inbox pages: each a constant number of queries whatever the volume."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+import base64
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
-from inbox.models import Attachment, Conversation, Message
+from django.contrib.auth import get_user_model
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.core.exceptions import ValidationError
+from django.db.models import Count, F, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils.dateparse import parse_datetime
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
+from inbox.models import (
+    AgentProfile,
+    Attachment,
+    Channel,
+    ContactPoint,
+    Conversation,
+    Customer,
+    Message,
+    Notification,
+    SavedFilter,
+    Team,
+)
+
+ACTIVE = [Conversation.Status.OPEN, Conversation.Status.PENDING]
 VIEWS = {
-    "open": ("All open", Q(status__in=[Conversation.Status.OPEN, Conversation.Status.PENDING])),
-    "unassigned": ("Unassigned", Q(status=Conversation.Status.OPEN, owner=Conversation.Owner.UNASSIGNED)),
-    "ai": ("Handled by AI", Q(status=Conversation.Status.OPEN, owner=Conversation.Owner.AI)),
+    "open": ("All open", Q(status__in=ACTIVE)),
+    "unassigned": ("Unassigned", Q(status__in=ACTIVE, owner=Conversation.Owner.UNASSIGNED)),
+    "ai": ("Handled by AI", Q(status__in=ACTIVE, owner=Conversation.Owner.AI)),
     "snoozed": ("Snoozed", Q(status=Conversation.Status.SNOOZED)),
     "resolved": ("Resolved", Q(status=Conversation.Status.RESOLVED)),
 }
 
 
+@dataclass(frozen=True)
+class Sort:
+    label: str
+    field: str
+    descending: bool
+
+
+SORTS = {
+    "waiting": Sort("Waiting longest", "waiting_since", descending=False),
+    "newest": Sort("Newest", "last_message_at", descending=True),
+    "priority": Sort("Priority", "priority", descending=True),
+}
+
+
+@dataclass
+class ListQuery:
+    """What the middle pane shows: a view, optional filters, a sort and a cursor."""
+
+    view: str = "open"
+    sort: str = "waiting"
+    channel: str = ""
+    team: str = ""
+    status: str = ""
+    priority: str = ""
+    tag: str = ""
+    owner: str = ""
+    cursor: str = ""
+
+    @classmethod
+    def from_params(cls, params) -> "ListQuery":
+        query = cls(**{k: (params.get(k) or "").strip()[:100] for k in cls.__dataclass_fields__ if params.get(k)})
+        if query.sort not in SORTS:
+            query.sort = "waiting"
+        return query
+
+    def params(self, **override) -> dict[str, str]:
+        values = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        values.update(override)
+        return {k: v for k, v in values.items() if v}
+
+
+@dataclass
+class Page:
+    conversations: list[Conversation]
+    next_cursor: str = ""
+    query: ListQuery = field(default_factory=ListQuery)
+
+
 def view_filter(view: str, user) -> Q:
+    """The conversations a left-pane view holds. Unknown views fall back to all open."""
     if view == "mine":
-        return Q(assignee=user, status__in=[Conversation.Status.OPEN, Conversation.Status.PENDING])
+        return Q(assignee=user, status__in=ACTIVE)
+    if view.startswith("team:") and view[5:].isdigit():
+        return Q(team_id=int(view[5:]), status__in=ACTIVE)
+    if view.startswith("channel:") and view[8:] in Channel.values:
+        return Q(channels__contains=[view[8:]], status__in=ACTIVE)
     return VIEWS.get(view, VIEWS["open"])[1]
 
 
-def view_counts(user) -> dict[str, int]:
-    aggregates = {name: Count("pk", filter=q) for name, (_, q) in VIEWS.items()}
+def _filters(query: ListQuery, user) -> Q:
+    q = view_filter(query.view, user)
+    if query.channel in Channel.values:
+        q &= Q(channels__contains=[query.channel])
+    if query.team.isdigit():
+        q &= Q(team_id=int(query.team))
+    if query.status in Conversation.Status.values:
+        q &= Q(status=query.status)
+    if query.priority.isdigit():
+        q &= Q(priority=int(query.priority))
+    if query.tag:
+        q &= Q(tags__contains=[query.tag.lower()])
+    if query.owner in Conversation.Owner.values:
+        q &= Q(owner=query.owner)
+    return q
+
+
+def sidebar(user) -> dict:
+    """Left pane: views with counts, teams, channels and the agent's saved filters (3 queries)."""
+    teams = list(Team.objects.order_by("name"))
+    aggregates = {key: Count("pk", filter=q) for key, (_, q) in VIEWS.items()}
     aggregates["mine"] = Count("pk", filter=view_filter("mine", user))
-    return Conversation.objects.aggregate(**aggregates)
+    for team in teams:
+        aggregates[f"team:{team.pk}"] = Count("pk", filter=view_filter(f"team:{team.pk}", user))
+    for channel in Channel.values:
+        aggregates[f"channel:{channel}"] = Count("pk", filter=view_filter(f"channel:{channel}", user))
+    counts = Conversation.objects.aggregate(**aggregates)
+    views = [("mine", "Mine"), *((key, label) for key, (label, _) in VIEWS.items())]
+    return {
+        "views": [(key, label, counts[key]) for key, label in views],
+        "teams": [(f"team:{t.pk}", t.name, counts[f"team:{t.pk}"]) for t in teams],
+        "channels": [(f"channel:{c.value}", c.label, counts[f"channel:{c.value}"]) for c in Channel],
+        "saved_filters": list(SavedFilter.objects.filter(user=user)),
+    }
 
 
-def conversation_list(*, view: str, user, limit: int = 50) -> QuerySet[Conversation]:
+def view_counts(user) -> dict[str, int]:
+    data = sidebar(user)
+    return {key: count for key, _, count in data["views"] + data["teams"] + data["channels"]}
+
+
+def _cursor_encode(conversation: Conversation, sort: Sort) -> str:
+    key = getattr(conversation, sort.field)
+    raw = json.dumps([key.isoformat() if isinstance(key, datetime) else key, conversation.pk])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _cursor_decode(cursor: str, sort: Sort) -> tuple:
+    try:
+        key, pk = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(pk, int):
+            raise ValueError
+        if key is not None and sort.field != "priority":
+            key = parse_datetime(key)
+            if key is None:
+                raise ValueError
+        elif key is not None and not isinstance(key, int):
+            raise ValueError
+    except (ValueError, TypeError, json.JSONDecodeError) as exc:
+        raise ValidationError("That page link is broken; start from the top of the list") from exc
+    return key, pk
+
+
+def _after(sort: Sort, key, pk: int) -> Q:
+    """Rows after (key, pk) in the order (key NULLS LAST, pk), both in the sort's direction."""
+    cmp = "lt" if sort.descending else "gt"
+    if key is None:
+        return Q(**{f"{sort.field}__isnull": True, f"pk__{cmp}": pk})
     return (
-        Conversation.objects.filter(view_filter(view, user))
-        .select_related("customer", "assignee", "team")
-        .order_by("-last_message_at", "-pk")[:limit]
+        Q(**{f"{sort.field}__{cmp}": key})
+        | Q(**{sort.field: key, f"pk__{cmp}": pk})
+        | Q(**{f"{sort.field}__isnull": True})
     )
+
+
+def conversation_page(*, user, query: ListQuery, limit: int = 50) -> Page:
+    """One page of the middle pane, keyset-paginated over (sort key, id): 1 query."""
+    sort = SORTS[query.sort]
+    rows = (
+        Conversation.objects.filter(_filters(query, user))
+        .annotate(my_read=FilteredRelation("reads", condition=Q(reads__user=user)))
+        .annotate(read_at=F("my_read__last_read_at"))
+        .select_related("customer", "assignee", "team")
+    )
+    if query.cursor:
+        rows = rows.filter(_after(sort, *_cursor_decode(query.cursor, sort)))
+    key = F(sort.field).desc(nulls_last=True) if sort.descending else F(sort.field).asc(nulls_last=True)
+    rows = rows.order_by(key, "-pk" if sort.descending else "pk")
+    conversations = list(rows[: limit + 1])
+    next_cursor = _cursor_encode(conversations[limit - 1], sort) if len(conversations) > limit else ""
+    conversations = conversations[:limit]
+    for c in conversations:
+        c.unread = c.last_message_at is not None and (c.read_at is None or c.last_message_at > c.read_at)
+    return Page(conversations, next_cursor, query)
+
+
+def conversation_for_page(pk: int) -> Conversation:
+    return Conversation.objects.select_related("customer", "assignee", "team").get(pk=pk)
 
 
 def conversation_timeline(conversation: Conversation) -> QuerySet[Message]:
@@ -39,3 +201,88 @@ def conversation_timeline(conversation: Conversation) -> QuerySet[Message]:
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
         .order_by("created_at", "pk")
     )
+
+
+def customer_panel(customer: Customer, *, exclude_conversation_id: int | None = None) -> dict:
+    return {
+        "contact_points": list(customer.contact_points.order_by("kind", "address")),
+        "past_conversations": list(
+            customer.conversations.exclude(pk=exclude_conversation_id).order_by("-created_at")[:10]
+        ),
+    }
+
+
+def agents_for_assignment() -> list[AgentProfile]:
+    return list(AgentProfile.objects.select_related("user").prefetch_related("teams").order_by("user__first_name"))
+
+
+def notifications_for(user, limit: int = 20) -> dict:
+    recent = list(
+        Notification.objects.filter(user=user).select_related("conversation__customer").order_by("-created_at")[:limit]
+    )
+    return {"notifications": recent, "unread": Notification.objects.filter(user=user, read_at__isnull=True).count()}
+
+
+def agents_by_username(usernames: set[str]):
+    return get_user_model().objects.filter(username__in=usernames, agent__isnull=False)
+
+
+# ----- search ---------------------------------------------------------------------------
+
+# Private-use characters mark the hits; the snippet is escaped, then they become <mark>.
+_START, _STOP = "\ue000", "\ue001"
+
+
+def _highlight(snippet: str) -> SafeString:
+    return mark_safe(escape(snippet).replace(_START, "<mark>").replace(_STOP, "</mark>"))  # noqa: S308 - escaped
+
+
+@dataclass
+class SearchFilters:
+    q: str = ""
+    channel: str = ""
+    status: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def search(filters: SearchFilters, *, limit: int = 50) -> dict:
+    """Ranked full-text hits over all messages and matching customers (2 queries)."""
+    text = filters.q.strip()
+    if not text:
+        return {"messages": [], "customers": []}
+    query = SearchQuery(text, config="simple", search_type="websearch")
+    vector = SearchVector("text", config="simple")
+    messages = Message.objects.annotate(document=vector).filter(document=query).exclude(direction="event")
+    if filters.channel in Channel.values:
+        messages = messages.filter(channel=filters.channel)
+    if filters.status in Conversation.Status.values:
+        messages = messages.filter(conversation__status=filters.status)
+    if filters.date_from:
+        messages = messages.filter(created_at__date__gte=filters.date_from)
+    if filters.date_to:
+        messages = messages.filter(created_at__date__lte=filters.date_to)
+    hits = list(
+        messages.annotate(
+            rank=SearchRank(vector, query),
+            snippet=SearchHeadline(
+                "text", query, config="simple", start_sel=_START, stop_sel=_STOP, max_words=30, min_words=10
+            ),
+        )
+        .select_related("conversation__customer")
+        .order_by("-rank", "-created_at", "-pk")[:limit]
+    )
+    for hit in hits:
+        hit.highlighted = _highlight(hit.snippet)
+
+    customers = []
+    if not (filters.channel or filters.status or filters.date_from or filters.date_to):
+        by_address = ContactPoint.objects.filter(address__startswith=text.lower().removeprefix("whatsapp:"))
+        latest = Conversation.objects.filter(customer=OuterRef("pk")).order_by("-created_at", "-pk").values("pk")[:1]
+        customers = list(
+            Customer.objects.annotate(document=SearchVector("name", config="simple"))
+            .filter(Q(document=query) | Q(pk__in=by_address.values("customer_id")))
+            .annotate(latest_conversation_id=Subquery(latest))
+            .order_by("name", "pk")[:20]
+        )
+    return {"messages": hits, "customers": customers}
