@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from inbox.models import AgentProfile, Attachment, ContactPoint, Conversation, Customer, Message, Team
+from inbox.models import AgentProfile, Attachment, CannedReply, ContactPoint, Conversation, Customer, Message, Team
 
 
 class ContactPointInline(admin.TabularInline):
@@ -63,3 +63,9 @@ class MessageAdmin(admin.ModelAdmin):
 class AttachmentAdmin(admin.ModelAdmin):
     list_display = ["id", "filename", "content_type", "size", "state"]
     raw_id_fields = ["message"]
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    list_display = ["title", "shortcut"]
+    search_fields = ["title", "body"]

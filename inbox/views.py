@@ -46,6 +46,8 @@ def _reason(exc: ValidationError) -> str:
 @require_GET
 @agent_required
 def home(request):
+    if request.htmx:
+        return conversation_list(request)
     return _inbox_page(request, conversation=None)
 
 
@@ -157,7 +159,10 @@ def conversation_action(view):
             return _live(request, conversation, status=400, error=_reason(exc))
         except PermissionDenied as exc:
             return _live(request, conversation, status=403, error=str(exc) or "You may not do that")
-        return _live(request, _conversation(pk))
+        response = _live(request, _conversation(pk))
+        # The acting agent's other panes refresh at once (others hear it over the socket).
+        response["HX-Trigger"] = "customer-changed, inbox-counts, list-changed"
+        return response
 
     return wrapper
 

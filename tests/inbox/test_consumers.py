@@ -1,5 +1,4 @@
 import pytest
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
@@ -9,6 +8,7 @@ from config.asgi import application
 from inbox.models import Channel
 from inbox.services import message_receive
 from tests.factories import AgentFactory, UserFactory
+from tests.helpers import run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,8 +20,11 @@ def _session_headers(user) -> list[tuple[bytes, bytes]]:
     return [(b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()), (b"origin", b"http://localhost")]
 
 
-@async_to_sync
-async def connect(headers):
+def connect(headers):
+    return run_async(_connect, headers)
+
+
+async def _connect(headers):
     communicator = WebsocketCommunicator(application, "/ws/inbox/", headers=headers)
     connected, code = await communicator.connect()
     await communicator.disconnect()
@@ -44,7 +47,6 @@ def test_sockets_from_foreign_origins_are_refused():
 def test_an_agent_sees_new_messages_live_and_can_watch_a_conversation():
     headers = _session_headers(AgentFactory().user)
 
-    @async_to_sync
     async def scenario():
         communicator = WebsocketCommunicator(application, "/ws/inbox/", headers=headers)
         assert (await communicator.connect())[0]
@@ -57,7 +59,7 @@ def test_an_agent_sees_new_messages_live_and_can_watch_a_conversation():
         await communicator.disconnect()
         return received.message, events, watching, missing
 
-    message, events, watching, missing = scenario()
+    message, events, watching, missing = run_async(scenario)
     assert {"type": "message", "op": "created", "conversation_id": message.conversation_id,
             "message_id": message.pk} in events  # fmt: skip
     assert watching == {"type": "watching", "conversation_id": message.conversation_id}
