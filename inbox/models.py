@@ -3,9 +3,9 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 
 class Channel(models.TextChoices):
@@ -109,6 +109,9 @@ class ContactPoint(models.Model):
         return f"{self.get_kind_display()} {self.address}"
 
 
+ACTIVE_VIEW = Q(status__in=["open", "pending"])  # what the inbox's "open" views show
+
+
 class Conversation(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -163,6 +166,20 @@ class Conversation(models.Model):
             models.Index(fields=["assignee", "status"]),
             models.Index(fields=["team", "status"]),
             models.Index(fields=["customer", "-created_at"]),
+            # Keyset pages of the active views, one per sort (see inbox/selectors.py SORTS).
+            models.Index(
+                F("waiting_since").asc(nulls_last=True), "id", name="conv_active_waiting", condition=ACTIVE_VIEW
+            ),
+            models.Index(
+                F("last_message_at").desc(nulls_last=True),
+                F("id").desc(),
+                name="conv_active_newest",
+                condition=ACTIVE_VIEW,
+            ),
+            models.Index(F("priority").desc(), F("id").desc(), name="conv_active_priority", condition=ACTIVE_VIEW),
+            models.Index(
+                "status", F("last_message_at").desc(nulls_last=True), F("id").desc(), name="conv_status_newest"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -214,6 +231,10 @@ class Message(models.Model):
     metadata = models.JSONField(default=dict, blank=True)
     classification = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Stored so ranking reads a ready vector instead of re-parsing every matching text.
+    search_vector = models.GeneratedField(
+        expression=SearchVector("text", config="simple"), output_field=SearchVectorField(), db_persist=True
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -229,7 +250,7 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["conversation", "created_at"]),
-            GinIndex(SearchVector("text", config="simple"), name="message_text_search"),
+            GinIndex(fields=["search_vector"], name="message_text_search"),
         ]
 
     def __str__(self) -> str:

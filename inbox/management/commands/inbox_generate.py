@@ -84,7 +84,7 @@ class Progress:
 
 def _copy(model: type[models.Model], rows: list[dict]) -> None:
     """COPY ``rows`` (field name -> Python value) into the model's table, defaults for the rest."""
-    fields = [f for f in model._meta.concrete_fields]
+    fields = [f for f in model._meta.concrete_fields if not f.generated]
     names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     now = timezone.now()
     defaults = {}
