@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from inbox.access import check_conversation_act
-from inbox.events import INBOX_GROUP, conversation_group, event_publish
-from inbox.models import Conversation, ConversationRead, Team
+from inbox.events import INBOX_GROUP, agent_group, conversation_group, event_publish
+from inbox.models import Conversation, ConversationRead, Notification, Team
 from inbox.services.conversations import conversation_assign, conversation_set_status
 from inbox.services.messages import system_event_add
 
@@ -39,9 +39,13 @@ def conversation_reassign(
     """Assign to an agent (optionally within a team), or to a team's queue when no agent."""
     check_conversation_act(actor, conversation)
     if assignee is not None:
-        return conversation_assign(
-            conversation=conversation, owner=Conversation.Owner.HUMAN, assignee=assignee, team=team, actor=actor
-        )
+        with transaction.atomic():
+            assigned = conversation_assign(
+                conversation=conversation, owner=Conversation.Owner.HUMAN, assignee=assignee, team=team, actor=actor
+            )
+            if assignee.pk != actor.pk:
+                _notify_assigned(assigned, assignee, actor)
+        return assigned
     return conversation_assign(conversation=conversation, owner=Conversation.Owner.UNASSIGNED, team=team, actor=actor)
 
 
@@ -137,6 +141,23 @@ def conversations_wake_due(*, now: datetime | None = None) -> int:
             )
             woken += 1
     return woken
+
+
+def _notify_assigned(conversation: Conversation, assignee: AbstractBaseUser, actor: AbstractBaseUser) -> None:
+    notification = Notification.objects.create(
+        user=assignee,
+        kind=Notification.Kind.ASSIGNED,
+        conversation=conversation,
+        text=f"{_name(actor)} assigned you {conversation}"[:300],
+    )
+    event_publish(
+        type="notification",
+        op="created",
+        groups=[agent_group(assignee.pk)],
+        notification_id=notification.pk,
+        conversation_id=conversation.pk,
+        message_id=None,
+    )
 
 
 def _publish_updated(conversation: Conversation) -> None:

@@ -70,7 +70,7 @@
     } catch (e) { /* sound is optional */ }
   }
 
-  function bump(selector) {
+  function bump() {
     const badge = document.getElementById("bell-count");
     if (!badge) return;
     badge.textContent = String(Number(badge.textContent || 0) + 1);
@@ -88,9 +88,6 @@
       case "conversation":
         refreshList();
         if (event.conversation_id === open) refreshConversation();
-        if (event.op === "assigned" && event.assignee_id === me && event.conversation_id !== open) {
-          notify("New conversation for you", "A conversation was assigned to you.", `/conversations/${event.conversation_id}/`);
-        }
         break;
       case "customer":
         refreshList();
@@ -101,7 +98,8 @@
         break;
       case "notification":
         bump();
-        notify("You were mentioned", "A colleague mentioned you in a note.", `/conversations/${event.conversation_id}/#message-${event.message_id}`);
+        notify("Support inbox", event.message_id ? "A colleague mentioned you in a note." : "A conversation was assigned to you.",
+          `/conversations/${event.conversation_id}/` + (event.message_id ? `#message-${event.message_id}` : ""));
         break;
       default:
         break;

@@ -87,3 +87,19 @@ def test_marking_read_remembers_the_last_message(agent):
     conversation_mark_read(conversation=message.conversation, user=agent.user)
     read = ConversationRead.objects.get()
     assert read.last_read_message_id == message.pk and read.user == agent.user
+
+
+def test_assigning_a_colleague_notifies_them_but_taking_it_myself_does_not(agent, django_capture_on_commit_callbacks):
+    from inbox.events import agent_group
+    from inbox.models import Notification
+    from inbox.services.actions import conversation_reassign
+    from tests.factories import AgentFactory
+
+    ben = AgentFactory(user__username="ben").user
+    conversation = ConversationFactory()
+    with capture_events() as sent, django_capture_on_commit_callbacks(execute=True):
+        conversation_reassign(conversation=conversation, actor=agent.user, assignee=ben, team=None)
+        conversation_reassign(conversation=conversation, actor=agent.user, assignee=agent.user, team=None)
+    notification = Notification.objects.get()
+    assert (notification.user, notification.kind) == (ben, "assigned")
+    assert any(g == (agent_group(ben.pk),) and e["type"] == "notification" for g, e in sent)
