@@ -23,5 +23,12 @@ def run_async(scenario, *args):
     Playwright's sync API (browser tests, same worker) keeps an event loop in the main
     thread, where asgiref's async_to_sync refuses to run.
     """
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, scenario(*args)).result()
+    from channels.layers import channel_layers
+
+    # A channels_redis layer keeps locks bound to the loop that first used it: start fresh.
+    channel_layers.backends.clear()
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, scenario(*args)).result()
+    finally:
+        channel_layers.backends.clear()
