@@ -269,3 +269,10 @@ AI_MAX_TURNS = env.int("AI_MAX_TURNS", default=3)
 AI_RESOLUTION_WAIT_MINUTES = env.int("AI_RESOLUTION_WAIT_MINUTES", default=60)
 AI_HUMAN_TYPING_SECONDS = env.int("AI_HUMAN_TYPING_SECONDS", default=20)
 CELERY_BEAT_SCHEDULE["ai-resolution-sweep"] = {"task": "agents.tasks.ai_resolution_sweep", "schedule": 300.0}
+
+# ----- agent inbox -----------------------------------------------------------------------
+
+INBOX_UPLOAD_MAX_BYTES = env.int("INBOX_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+INBOX_PAGE_SIZE = env.int("INBOX_PAGE_SIZE", default=50)
+CELERY_BEAT_SCHEDULE["inbox-wake-snoozed"] = {"task": "inbox.periodic.conversations_wake_due_task", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["inbox-presence-sweep"] = {"task": "inbox.periodic.agents_presence_sweep_task", "schedule": 60.0}

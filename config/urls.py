@@ -2,8 +2,6 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from channels_app.attachments import attachment_view
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -16,8 +14,9 @@ urlpatterns = [
     path("settings/audit/", include("inbox.audit.urls")),
     path("", include("agents.urls")),  # before settings/: it serves settings/ai/
     path("settings/", include("inbox.settings_area.urls")),
+    # Password reset (and change) pages; login/logout above keep their own options.
+    path("accounts/", include("django.contrib.auth.urls")),
     path("", include("inbox.urls")),
     path("", include("channels_app.twilio.urls")),
-    path("attachments/<int:pk>/", attachment_view, name="attachment"),
     path("", include("channels_app.simulator.urls")),
 ]

@@ -163,19 +163,6 @@ def backlog_drain_enqueue(*, user_id: int) -> None:
     transaction.on_commit(lambda: backlog_drain_for_agent.delay(user_id))
 
 
-def agent_presence_set(*, agent: AgentProfile, presence: str) -> AgentProfile:
-    """Change presence; coming online drains the team queues to the agent."""
-    if presence not in AgentProfile.Presence.values:
-        from django.core.exceptions import ValidationError
-
-        raise ValidationError(f"Unknown presence {presence!r}")
-    AgentProfile.objects.filter(pk=agent.pk).update(presence=presence, last_seen_at=timezone.now())
-    agent.presence = presence
-    if presence == AgentProfile.Presence.ONLINE:
-        backlog_drain_enqueue(user_id=agent.user_id)
-    return agent
-
-
 def team_policy_set(*, team: Team, policy: str) -> Team:
     if policy not in Team.Policy.values:
         from django.core.exceptions import ValidationError

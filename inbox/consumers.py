@@ -1,33 +1,58 @@
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from inbox.access import is_agent
 from inbox.events import INBOX_GROUP, agent_group, conversation_group
-from inbox.models import Conversation
+from inbox.models import AgentProfile, Conversation
+from inbox.services.agents import agent_presence_set, agent_seen, agent_typing
+
+SOCKETS_TTL = 24 * 3600
 
 
 class InboxConsumer(AsyncJsonWebsocketConsumer):
-    """An agent's browser: inbox-wide events, their own, and the conversation they watch."""
+    """An agent's browser: inbox-wide events, their own, and the conversation they watch.
+
+    Client actions: ``watch`` {conversation_id}, ``typing`` {conversation_id, state: start|stop},
+    ``presence`` {presence: online|away|offline}, ``heartbeat``. The connection itself marks the
+    agent online; closing their last socket marks them offline.
+    """
 
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not await database_sync_to_async(is_agent)(user):
             await self.close(code=4403)
             return
+        self.user = user
         self.groups_joined = [INBOX_GROUP, agent_group(user.pk)]
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         self.watching: str | None = None
+        self.watching_id: int | None = None
+        self.typing_in: int | None = None
         await self.accept()
+        await database_sync_to_async(_socket_opened)(user)
 
     async def disconnect(self, code):
         for group in [*getattr(self, "groups_joined", []), getattr(self, "watching", None)]:
             if group:
                 await self.channel_layer.group_discard(group, self.channel_name)
+        if getattr(self, "user", None) is not None:
+            if self.typing_in:
+                await self._typing(self.typing_in, "stop")
+            await database_sync_to_async(_socket_closed)(self.user)
 
     async def receive_json(self, content, **kwargs):
-        if content.get("action") == "watch":
+        action = content.get("action") if isinstance(content, dict) else None
+        if action == "watch":
             await self._watch(content.get("conversation_id"))
+        elif action == "typing":
+            await self._typing(content.get("conversation_id"), content.get("state"))
+        elif action == "presence":
+            await self._presence(content.get("presence"))
+        elif action == "heartbeat":
+            await database_sync_to_async(agent_seen)(user=self.user)
         else:
             await self.send_json({"type": "error", "reason": "unknown action"})
 
@@ -35,11 +60,31 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(conversation_id, int) or not await _conversation_exists(conversation_id):
             await self.send_json({"type": "error", "reason": "no such conversation"})
             return
+        if self.typing_in and self.typing_in != conversation_id:
+            await self._typing(self.typing_in, "stop")
         if self.watching:
             await self.channel_layer.group_discard(self.watching, self.channel_name)
         self.watching = conversation_group(conversation_id)
+        self.watching_id = conversation_id
         await self.channel_layer.group_add(self.watching, self.channel_name)
         await self.send_json({"type": "watching", "conversation_id": conversation_id})
+
+    async def _typing(self, conversation_id, state) -> None:
+        if not isinstance(conversation_id, int) or state not in ("start", "stop"):
+            await self.send_json({"type": "error", "reason": "typing needs conversation_id and start|stop"})
+            return
+        try:
+            await database_sync_to_async(_typing_publish)(self.user, conversation_id, state)
+        except (Conversation.DoesNotExist, PermissionDenied, ValidationError):
+            await self.send_json({"type": "error", "reason": "no such conversation"})
+            return
+        self.typing_in = conversation_id if state == "start" else None
+
+    async def _presence(self, presence) -> None:
+        try:
+            await database_sync_to_async(agent_presence_set)(user=self.user, presence=presence)
+        except (ValidationError, AgentProfile.DoesNotExist):
+            await self.send_json({"type": "error", "reason": "presence is online, away or offline"})
 
     async def inbox_event(self, message):
         await self.send_json(message["event"])
@@ -48,3 +93,34 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
 @database_sync_to_async
 def _conversation_exists(conversation_id: int) -> bool:
     return Conversation.objects.filter(pk=conversation_id).exists()
+
+
+def _typing_publish(user, conversation_id: int, state: str) -> None:
+    agent_typing(user=user, conversation=Conversation.objects.get(pk=conversation_id), state=state)
+
+
+def _sockets_key(user) -> str:
+    return f"inbox:sockets:{user.pk}"
+
+
+def _socket_opened(user) -> None:
+    """Count the agent's open sockets (tabs); the first one brings an offline agent online."""
+    key = _sockets_key(user)
+    cache.add(key, 0, SOCKETS_TTL)
+    if cache.incr(key) == 1:
+        profile = AgentProfile.objects.filter(user=user).first()
+        if profile and profile.presence == AgentProfile.Presence.OFFLINE:
+            agent_presence_set(user=user, presence=AgentProfile.Presence.ONLINE)
+    agent_seen(user=user)
+
+
+def _socket_closed(user) -> None:
+    key = _sockets_key(user)
+    try:
+        left = cache.decr(key)
+    except ValueError:
+        left = 0
+    if left <= 0:
+        cache.delete(key)
+        if AgentProfile.objects.filter(user=user).exists():
+            agent_presence_set(user=user, presence=AgentProfile.Presence.OFFLINE)

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents.models import Article
-from inbox.models import AgentProfile, Channel, Conversation, Message, Team
+from inbox.models import AgentProfile, CannedReply, Channel, Conversation, Message, Team
 from inbox.services import (
     conversation_assign,
     conversation_set_status,
@@ -73,6 +73,14 @@ ARTICLES = [
 ]  # fmt: skip
 
 
+CANNED_REPLIES = [
+    ("Greeting", "Hi {{customer.first_name}}, thanks for reaching out! {{agent.name}} here, happy to help."),
+    ("Looking into it", "Thanks {{customer.first_name}}, I'm checking this with our team and will get back to you "
+     "within the hour."),
+    ("Closing", "Glad that's sorted, {{customer.first_name}}! Reply here any time. - {{agent.name}}"),
+]  # fmt: skip
+
+
 def demo_exists() -> bool:
     return User.objects.filter(username=ADMIN[0]).exists()
 
@@ -96,6 +104,8 @@ def demo_load(*, seed: int = 7, customers: int = 20, conversations: int = 60) ->
 
     for title, body in ARTICLES:
         Article.objects.create(title=title, body=body)
+    for title, body in CANNED_REPLIES:
+        CannedReply.objects.create(title=title, body=body)
 
     people = []
     for i in range(customers):

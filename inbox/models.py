@@ -2,8 +2,10 @@
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 
 class Channel(models.TextChoices):
@@ -81,6 +83,7 @@ class Customer(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [GinIndex(SearchVector("name", config="simple"), name="customer_name_search")]
 
     def __str__(self) -> str:
         return self.name or f"Customer #{self.pk}"
@@ -97,10 +100,16 @@ class ContactPoint(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "address"], name="contact_point_unique_address")]
-        indexes = [models.Index(fields=["address"])]
+        indexes = [
+            models.Index(fields=["address"]),
+            models.Index(fields=["address"], name="contact_point_address_prefix", opclasses=["varchar_pattern_ops"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.address}"
+
+
+ACTIVE_VIEW = Q(status__in=["open", "pending"])  # what the inbox's "open" views show
 
 
 class Conversation(models.Model):
@@ -172,6 +181,20 @@ class Conversation(models.Model):
             models.Index(fields=["assignee", "status"]),
             models.Index(fields=["team", "status"]),
             models.Index(fields=["customer", "-created_at"]),
+            # Keyset pages of the active views, one per sort (see inbox/selectors.py SORTS).
+            models.Index(
+                F("waiting_since").asc(nulls_last=True), "id", name="conv_active_waiting", condition=ACTIVE_VIEW
+            ),
+            models.Index(
+                F("last_message_at").desc(nulls_last=True),
+                F("id").desc(),
+                name="conv_active_newest",
+                condition=ACTIVE_VIEW,
+            ),
+            models.Index(F("priority").desc(), F("id").desc(), name="conv_active_priority", condition=ACTIVE_VIEW),
+            models.Index(
+                "status", F("last_message_at").desc(nulls_last=True), F("id").desc(), name="conv_status_newest"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -223,6 +246,10 @@ class Message(models.Model):
     metadata = models.JSONField(default=dict, blank=True)
     classification = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Stored so ranking reads a ready vector instead of re-parsing every matching text.
+    search_vector = models.GeneratedField(
+        expression=SearchVector("text", config="simple"), output_field=SearchVectorField(), db_persist=True
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -236,7 +263,10 @@ class Message(models.Model):
                 name="message_unique_external_id_per_channel",
             )
         ]
-        indexes = [models.Index(fields=["conversation", "created_at"])]
+        indexes = [
+            models.Index(fields=["conversation", "created_at"]),
+            GinIndex(fields=["search_vector"], name="message_text_search"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} #{self.pk}"
@@ -264,6 +294,77 @@ class Attachment(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+# ----- the agent inbox: per-agent state, canned replies, notifications ----------------------
+
+
+class ConversationRead(models.Model):
+    """How far an agent has read a conversation; the list shows it unread when newer messages exist."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="reads")
+    last_read_message_id = models.BigIntegerField(null=True, blank=True)
+    last_read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "conversation"], name="conversation_read_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.conversation_id} at {self.last_read_at}"
+
+
+class SavedFilter(models.Model):
+    """An agent's own named list filter (channel, team, status, priority, tag, owner)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters")
+    name = models.CharField(max_length=60)
+    params = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_filter_unique_name_per_user")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CannedReply(models.Model):
+    """A reusable answer; ``{{customer.name}}`` and ``{{agent.name}}`` are filled in when inserted."""
+
+    title = models.CharField(max_length=100, unique=True)
+    shortcut = models.SlugField(max_length=40, blank=True)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "canned replies"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        MENTION = "mention", "Mentioned in a note"
+        ASSIGNED = "assigned", "Conversation assigned"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=10, choices=Kind)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    text = models.CharField(max_length=300)
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.text
 
 
 from inbox.api.models import Integration, WebhookDelivery, WebhookEndpoint  # noqa: E402,F401 - integrations

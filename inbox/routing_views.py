@@ -10,9 +10,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from inbox.access import agent_required
-from inbox.assignment import agent_presence_set
 from inbox.handback import conversation_handback_to_ai
-from inbox.models import AgentProfile, Conversation
+from inbox.models import Conversation
 from inbox.services import conversation_assign
 
 
@@ -54,17 +53,3 @@ def conversation_handback(request, pk: int):
     except ValidationError as exc:
         return _done(request, pk, " ".join(exc.messages))
     return _done(request, pk)
-
-
-@agent_required
-@require_POST
-def presence_set(request):
-    """The agent says they are online / away / offline; online drains their teams' queue to them."""
-    profile = get_object_or_404(AgentProfile, user=request.user)
-    try:
-        agent_presence_set(agent=profile, presence=request.POST.get("presence", ""))
-    except ValidationError as exc:
-        return HttpResponse(" ".join(exc.messages), status=400)
-    if request.htmx:
-        return HttpResponse(status=204)
-    return redirect("inbox:home")

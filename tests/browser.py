@@ -125,3 +125,23 @@ def log_in(page, username: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/")
+
+
+def in_thread(service, /, **kwargs):
+    """Call a service from a worker thread, as a web request or a task would.
+
+    Playwright's sync API keeps an event loop running in the test's thread, where the
+    after-commit realtime publish (async_to_sync) cannot run; a worker thread has none.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    def call():
+        try:
+            return service(**kwargs)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(call).result()

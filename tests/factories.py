@@ -122,3 +122,21 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Article {n}")
     body = factory.Faker("paragraph")
     published = True
+
+
+class CannedReplyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "inbox.CannedReply"
+
+    title = factory.Sequence(lambda n: f"Canned {n}")
+    body = "Hi {{customer.name}}, {{agent.name}} here."
+
+
+class AttachmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "inbox.Attachment"
+
+    message = factory.SubFactory(MessageFactory)
+    filename = "photo.png"
+    content_type = "image/png"
+    file = factory.django.FileField(filename="photo.png", data=b"\x89PNG\r\n\x1a\nfake")

@@ -23,10 +23,11 @@ TIMESTAMP_FIELD = {D.SENT: "sent_at", D.DELIVERED: "delivered_at", D.READ: "read
 def _publish(message: Message) -> None:
     event_publish(
         type="message",
-        op="updated",
+        op="status",
         groups=[conversation_group(message.conversation_id)],
         conversation_id=message.conversation_id,
         message_id=message.pk,
+        status=message.delivery_status,
     )
 
 
@@ -109,6 +110,7 @@ def message_delivery_update(
     """
     with transaction.atomic():
         message = Message.objects.select_for_update().filter(channel=channel, external_id=external_id).first()
+        linked_now = False
         if message is None and message_id:
             message = (
                 Message.objects.select_for_update()
@@ -116,7 +118,7 @@ def message_delivery_update(
                 .first()
             )
             if message is not None:
-                message.external_id = external_id
+                message.external_id, linked_now = external_id, True
                 if message.delivery_status in FAILURES and not message.error_code:
                     # We gave up on confirming it ourselves; the provider's word wins.
                     message.delivery_status = D.SENDING
@@ -140,5 +142,6 @@ def message_delivery_update(
             if status in RANK and RANK[status] >= RANK[reached] and getattr(message, field) is None:
                 setattr(message, field, now)
         message.save()
-        _publish(message)
+        if message.delivery_status != current or linked_now:
+            _publish(message)  # repeats and stale reports change nothing an agent sees
     return message

@@ -2,7 +2,7 @@ import pytest
 
 from inbox.models import Channel
 from inbox.services import message_receive
-from tests.browser import log_in, screenshot
+from tests.browser import in_thread, log_in, screenshot
 from tests.factories import AgentFactory
 
 pytestmark = pytest.mark.browser
@@ -19,6 +19,6 @@ def test_an_agent_logs_in_and_sees_the_inbox_update_live(new_page):
     assert page.get_by_text("Where is my order?").is_visible()
     page.wait_for_function("document.body.dataset.live === 'connected'")
 
-    message_receive(channel=Channel.WHATSAPP, address="+15551230000", text="Hello from WhatsApp", name="Liam")
-    page.get_by_text("Hello from WhatsApp").wait_for()
+    in_thread(message_receive, channel=Channel.WHATSAPP, address="+15551230000", text="Hello from WA", name="Liam")
+    page.get_by_text("Hello from WA").wait_for()
     screenshot(page, "inbox-list")

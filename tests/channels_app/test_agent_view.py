@@ -29,6 +29,6 @@ def test_a_failed_reply_shows_twilios_code_and_reason_and_media_links_to_the_aut
     )
 
     page = agent_client.get(f"/conversations/{failed.conversation_id}/").content.decode()
-    assert "Error 30003: The phone is unreachable (off or out of coverage)" in page
+    assert "(30003 The phone is unreachable (off or out of coverage))" in page
     assert f'href="/attachments/{stored.pk}/"' in page
     assert "The file is too large" in page

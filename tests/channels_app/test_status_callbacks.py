@@ -89,7 +89,13 @@ def test_each_change_is_announced_to_the_conversation(twilio_settings, django_ca
     assert sent == [
         (
             (f"conversation.{message.conversation_id}",),
-            {"type": "message", "op": "updated", "conversation_id": message.conversation_id, "message_id": message.pk},
+            {
+                "type": "message",
+                "op": "status",
+                "conversation_id": message.conversation_id,
+                "message_id": message.pk,
+                "status": D.DELIVERED,
+            },
         )
     ]
 

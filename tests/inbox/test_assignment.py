@@ -7,9 +7,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from inbox.assignment import agent_capacity_set, agent_presence_set, backlog_drain, conversation_route_to_team
+from inbox.assignment import agent_capacity_set, backlog_drain, conversation_route_to_team
 from inbox.models import AgentProfile, Conversation, Message, Team
 from inbox.services import conversation_assign, conversation_set_status
+from inbox.services.agents import agent_presence_set
 from tests.factories import AgentFactory, ConversationFactory, CustomerFactory, TeamFactory
 
 
@@ -85,7 +86,7 @@ def test_backlog_drains_longest_waiting_first_when_an_agent_comes_online(django_
         waits[minutes] = queued.pk
 
     with django_capture_on_commit_callbacks(execute=True):
-        agent_presence_set(agent=ana, presence=AgentProfile.Presence.ONLINE)
+        agent_presence_set(user=ana.user, presence=AgentProfile.Presence.ONLINE)
     mine = set(Conversation.objects.filter(assignee=ana.user).values_list("pk", flat=True))
     assert mine == {waits[30], waits[10]}  # capacity 2: the two longest waiting
 
@@ -152,6 +153,6 @@ def test_an_agent_going_online_over_http_gets_the_queue(django_capture_on_commit
     client.force_login(ana.user)
     assert client.post("/presence/", {"presence": "busy"}).status_code == 400
     with django_capture_on_commit_callbacks(execute=True):
-        assert client.post("/presence/", {"presence": "online"}, HTTP_HX_REQUEST="true").status_code == 204
+        assert client.post("/presence/", {"presence": "online"}, HTTP_HX_REQUEST="true").status_code == 200
     queued.refresh_from_db()
     assert queued.assignee_id == ana.user_id

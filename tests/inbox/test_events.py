@@ -1,7 +1,6 @@
 import asyncio
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import transaction
@@ -9,12 +8,16 @@ from django.db import transaction
 from inbox.events import INBOX_GROUP, conversation_group
 from inbox.models import Channel, Message
 from inbox.services import message_receive
+from tests.helpers import run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@async_to_sync
-async def listen_while(write, group=INBOX_GROUP, quiet_after=1.0):
+def listen_while(write, group=INBOX_GROUP, quiet_after=1.0):
+    return run_async(_listen_while, write, group, quiet_after)
+
+
+async def _listen_while(write, group=INBOX_GROUP, quiet_after=1.0):
     """Join ``group`` on the real Redis channel layer, run ``write``, return what arrives."""
     layer = get_channel_layer()
     channel = await layer.new_channel()
