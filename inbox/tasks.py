@@ -1,9 +1,9 @@
 """Celery tasks of the inbox: take ids, call services, safe to run twice."""
 
 from celery import shared_task
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 
-from inbox.models import Message
+from inbox.models import Conversation, Message
 
 
 # Every step is idempotent, so a database hiccup simply runs the pipeline again.
@@ -11,16 +11,22 @@ from inbox.models import Message
 def inbound_message_process(message_id: int) -> None:
     """The inbound pipeline after a customer's message is stored (enqueued on commit by
     ``message_receive``). Each step is one service call; each is idempotent."""
+    from agents.classification import message_classify
+    from agents.tasks import ai_agent_respond
     from inbox.rules.apply import conversation_route
     from inbox.sla import sla_timers_refresh
 
     message = Message.objects.select_related("conversation").filter(pk=message_id).first()
-    if message is None:
-        return
-    # (classification step goes here: it fills message.classification before the rules run)
+    if message is None or message.metadata.get("csat_rating") is not None:
+        return  # a survey answer is recorded already; it asks nothing of anyone
+    if "intent" not in message.classification:
+        message_classify(message=message)  # never raises: a failure leaves {"error": ...}, rules then skip it
     conversation_route(message=message)
     sla_timers_refresh(conversation=message.conversation)
-    # (AI-agent dispatch goes here: it acts when the conversation's owner is the AI)
+    conversation = Conversation.objects.get(pk=message.conversation_id)
+    if conversation.owner == Conversation.Owner.AI:
+        # Its own task: the model may take seconds, and routing must not wait for it.
+        transaction.on_commit(lambda: ai_agent_respond.delay(conversation.pk))
 
 
 @shared_task(acks_late=True)

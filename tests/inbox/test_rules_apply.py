@@ -22,18 +22,29 @@ def receive(capture, text="Where is my order?", channel=Channel.WHATSAPP, addres
     return Conversation.objects.get(pk=received.message.conversation_id), received.message
 
 
+@pytest.fixture(autouse=True)
+def ai_dispatched(monkeypatch):
+    """The AI agent's turn is recorded, not run: these tests are about who gets the conversation."""
+    from agents import tasks
+
+    dispatched: list[int] = []
+    monkeypatch.setattr(tasks.ai_agent_respond, "delay", dispatched.append)
+    return dispatched
+
+
 def events(conversation):
     return list(conversation.messages.filter(direction=Message.Direction.EVENT).values_list("text", flat=True))
 
 
 def test_a_rule_gives_a_new_whatsapp_conversation_to_the_ai_with_a_procedure_and_says_why(
-    django_capture_on_commit_callbacks,
+    django_capture_on_commit_callbacks, ai_dispatched
 ):
     RoutingRuleFactory(name="Order status questions", match="any",
                        conditions=[{"field": "text_contains", "value": ["order"]}],
                        actions={"owner": "ai", "procedure": "order-status", "stop": True})  # fmt: skip
     conversation, _ = receive(django_capture_on_commit_callbacks)
     assert conversation.owner == Conversation.Owner.AI and conversation.ai_procedure == "order-status"
+    assert ai_dispatched == [conversation.pk], "the AI agent is asked to answer"
     assert (
         "Handed to the AI agent by rule 'Order status questions': text contains 'order' "
         "with procedure 'order-status'" in events(conversation)
