@@ -84,9 +84,9 @@ def _fact(conversation: Conversation, messages: Iterable[tuple], now) -> Convers
             if waiting_since is not None:
                 waits.append(((at - waiting_since).total_seconds(), author_kind == Message.Author.AI))
                 waiting_since = None
-        elif direction == Message.Direction.EVENT and (metadata or {}).get("kind") == "handoff":
+        elif direction == Message.Direction.EVENT and (metadata or {}).get("handoff_reason"):
             fact.handed_off = True
-            fact.handoff_reason = str(metadata.get("reason", ""))[:200]
+            fact.handoff_reason = str(metadata["handoff_reason"])[:200]
     if waits:
         fact.first_response_seconds, fact.first_response_by_ai = waits[0]
         later = [seconds for seconds, _ in waits[1:]]

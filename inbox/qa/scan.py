@@ -123,8 +123,8 @@ def _findings(message: Message, phrases) -> Iterable[tuple[str, str, str]]:
         yield QaFlag.Kind.UNGROUNDED, "The AI answered without citing an article", ""
     if customer and (message.classification or {}).get("sentiment") == "negative" and _negative_run(message):
         yield QaFlag.Kind.NEGATIVE_TREND, f"{NEGATIVE_RUN} negative customer messages in a row", ""
-    if message.direction == Message.Direction.EVENT and (message.metadata or {}).get("kind") == "handoff":
-        reason = str(message.metadata.get("reason", ""))
+    if message.direction == Message.Direction.EVENT and (message.metadata or {}).get("handoff_reason"):
+        reason = str(message.metadata["handoff_reason"])
         if any(r in reason.lower() for r in GAP_REASONS):
             question = _last_question(message)
             if question:

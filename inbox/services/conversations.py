@@ -28,8 +28,11 @@ def conversation_assign(
     team: Team | None = None,
     actor: AbstractBaseUser | None = None,
     reason: str = "",
+    handoff_reason: str = "",
 ) -> Conversation:
     """Give the conversation to the AI agent, a human agent, or nobody (a team's queue).
+
+    ``handoff_reason`` marks an AI→human handoff and why (KPIs and QA read it from the event).
 
     ``reason`` is the explanation shown in the timeline ("by rule 'VIP'"). The human
     assignee must be an agent. Writes a system event and publishes the change.
@@ -71,7 +74,12 @@ def conversation_assign(
         system_event_add(
             conversation=locked,
             text=f"{who} {by}",
-            metadata={"kind": "assignment", "owner": owner, "actor_id": getattr(actor, "pk", None)},
+            metadata={
+                "kind": "assignment",
+                "owner": owner,
+                "actor_id": getattr(actor, "pk", None),
+                **({"handoff_reason": handoff_reason} if handoff_reason else {}),
+            },
         )
         groups = [conversation_group(locked.pk), INBOX_GROUP]
         groups += [agent_group(uid) for uid in {previous_assignee_id, locked.assignee_id} if uid]

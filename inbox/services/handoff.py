@@ -38,7 +38,12 @@ def conversation_handoff_to_human(
         if summary.strip():
             note_add(conversation=conversation, author=None, text=f"Handoff summary: {summary.strip()}")
         conversation = conversation_assign(
-            conversation=conversation, owner=Conversation.Owner.UNASSIGNED, team=team, actor=actor, reason=why
+            conversation=conversation,
+            owner=Conversation.Owner.UNASSIGNED,
+            team=team,
+            actor=actor,
+            reason=why,
+            handoff_reason=reason.strip(),
         )
     if team is None:
         handoff_customer_notify(conversation=conversation, team=None, opening="")

@@ -33,3 +33,19 @@ def test_a_handoff_without_a_reason_is_refused():
         conversation_handoff_to_human(conversation=conversation, reason=" ", summary="x")
     conversation.refresh_from_db()
     assert conversation.owner == Conversation.Owner.AI and not conversation.messages.exists()
+
+
+def test_a_handoff_is_counted_with_its_reason_on_the_dashboard():
+    from django.utils import timezone
+
+    from inbox.metrics.facts import conversation_facts_refresh
+    from inbox.metrics.kpis import Filters, kpi_handoff_reasons
+
+    conversation = ConversationFactory()
+    conversation_assign(conversation=conversation, owner=Conversation.Owner.AI, reason="by rule 'FAQ'")
+    conversation_handoff_to_human(conversation=conversation, reason="customer asked for a person", summary="")
+    conversation_facts_refresh()
+    today = timezone.localdate()
+    assert kpi_handoff_reasons(Filters(start=today, end=today)) == [
+        {"handoff_reason": "customer asked for a person", "n": 1}
+    ]

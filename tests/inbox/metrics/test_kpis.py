@@ -24,7 +24,7 @@ def build(channel: str, script: list[tuple[int, str, str]], *, resolved_after: i
     for seconds, direction, author in script:
         metadata = {}
         if direction == "handoff":
-            direction, metadata = Message.Direction.EVENT, {"kind": "handoff", "reason": author}
+            direction, metadata = Message.Direction.EVENT, {"kind": "assignment", "handoff_reason": author}
             author = Message.Author.SYSTEM
         message = Message.objects.create(
             conversation=conversation,

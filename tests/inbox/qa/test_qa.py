@@ -80,8 +80,8 @@ def test_knowledge_gaps_are_grouped_by_topic_and_link_to_the_editor():
         ("+15551230001", "Ship to Iceland, do you?"),
     ]:
         conversation = message_receive(channel=Channel.SMS, address=address, text=question).message.conversation
-        MessageFactory(conversation=conversation, direction="event", author_kind="system", channel="",
-                       metadata={"kind": "handoff", "reason": "no grounded answer (best score 0.21)"})  # fmt: skip
+        handoff = {"kind": "assignment", "handoff_reason": "no grounded answer (best score 0.21)"}
+        MessageFactory(conversation=conversation, direction="event", author_kind="system", channel="", metadata=handoff)
     scan()
     assert set(QaFlag.objects.values_list("topic", flat=True)) == {"iceland ship"}
     assert qa_topic("Do you ship to Iceland?") == qa_topic("Ship to Iceland, do you?")
