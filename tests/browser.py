@@ -110,6 +110,22 @@ def new_page(chromium, transactional_db, live_server_url):
     yield make
     for context in contexts:
         context.close()
+    _wait_for_server_writes()
+
+
+def _wait_for_server_writes(timeout: float = 10) -> None:
+    """Closing pages runs the live server's disconnect handlers, which write (presence, typing).
+    Flushing the test database while they run deadlocks, so wait until its other sessions are idle."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND state NOT IN ('idle')"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
 
 
 def screenshot(page, name: str) -> Path:
