@@ -32,3 +32,18 @@ def test_a_failed_reply_shows_twilios_code_and_reason_and_media_links_to_the_aut
     assert "(30003 The phone is unreachable (off or out of coverage))" in page
     assert f'href="/attachments/{stored.pk}/"' in page
     assert "The file is too large" in page
+
+
+def test_outside_the_window_the_composer_offers_the_template_panel_outside_its_own_form(agent_client):
+    from inbox.services import message_receive
+
+    conversation = message_receive(channel="whatsapp", address="+15551230000", text="Hi").message.conversation
+    Message.objects.filter(conversation=conversation).update(created_at="2026-01-01T00:00:00Z")
+    type(conversation).objects.filter(pk=conversation.pk).update(whatsapp_last_inbound_at="2026-01-01T00:00:00Z")
+
+    page = agent_client.get(f"/conversations/{conversation.pk}/").content.decode()
+    composer_end = page.index("</form>", page.index('id="composer"'))
+    panel = page.index(f'hx-get="/conversations/{conversation.pk}/whatsapp/"')
+    assert panel > composer_end, "template forms must not nest in the composer's form"
+    assert "24-hour window is closed" in page
+    assert agent_client.get(f"/conversations/{conversation.pk}/whatsapp/").status_code == 200
