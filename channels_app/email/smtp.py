@@ -71,3 +71,30 @@ def inbound_controller(*, host: str, port: int) -> Controller:
 
 def sink_controller(*, host: str, port: int, directory: Path) -> Controller:
     return Controller(SinkHandler(directory), hostname=host, port=port, ready_timeout=10)
+
+
+def smtp_serve(controller: Controller, *, address: str, listening: str, stdout, stderr) -> None:
+    """Run an SMTP controller until interrupted.
+
+    If it cannot listen, it says why and idles instead of exiting: under a process manager
+    one exiting process stops the whole app.
+    """
+    try:
+        controller.start()
+    except (OSError, RuntimeError) as exc:
+        stderr.write(f"Could not listen on {address}: {exc}")
+        stderr.flush()
+        idle_forever()
+    stdout.write(listening, ending="\n")
+    stdout.flush()
+    try:
+        idle_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
+
+
+def idle_forever() -> None:
+    while True:
+        time.sleep(3600)

@@ -6,7 +6,6 @@ chunks, a finish_reason, and structured output that parses into the classificati
 """
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from agents.classification import message_classify
 from agents.llm import StreamResult, chat_stream
 from agents.models import LLMCall
 from tests.factories import MessageFactory
+from tests.net import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -30,9 +30,7 @@ if not (localmodel.server_installed() and localmodel.gguf_path()):
 
 @pytest.fixture(scope="module")
 def local_server():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(localmodel.gguf_path()), "--model_alias",
          "smollm2", "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"],

@@ -2,36 +2,17 @@
 processes and a Celery worker started as `make run` starts them."""
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
 
 from config.embedded import EmbeddedServers
+from tests.net import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"process on port {port} did not start") from None
-            time.sleep(0.1)
 
 
 class Stack:
@@ -75,7 +56,7 @@ class Stack:
             self._spawn(f"worker{i}", ["-m", "celery", "-A", "config", "worker", "-l", "WARNING", "-c", "2",
                                        "--hostname", f"bench{i}@%h"])  # fmt: skip
         for i, port in enumerate(self.web_ports):
-            wait_for_port(port, self.procs[f"web{i}"])
+            wait_for_port(port, self.procs[f"web{i}"], timeout=60, name=f"web{i}")
 
     def _spawn(self, name: str, args: list[str]) -> None:
         log = open(self.log_dir / f"{name}.log", "w")  # noqa: SIM115 - closed with the process

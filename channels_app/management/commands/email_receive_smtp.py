@@ -1,9 +1,7 @@
-import time
-
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from channels_app.email.smtp import inbound_controller
+from channels_app.email.smtp import inbound_controller, smtp_serve
 
 
 class Command(BaseCommand):
@@ -14,21 +12,10 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=settings.EMAIL_INBOUND_SMTP_PORT)
 
     def handle(self, *args, host: str, port: int, **options):
-        controller = inbound_controller(host=host, port=port)
-        try:
-            controller.start()
-        except (OSError, RuntimeError) as exc:
-            # Stay up (a process manager would stop the whole app when one process exits) and say why.
-            self.stderr.write(f"Could not listen on {host}:{port}: {exc}")
-            self.stderr.flush()
-            while True:
-                time.sleep(3600)
-        self.stdout.write(f"Receiving email on smtp://{host}:{port}", ending="\n")
-        self.stdout.flush()
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            controller.stop()
+        smtp_serve(
+            inbound_controller(host=host, port=port),
+            address=f"{host}:{port}",
+            listening=f"Receiving email on smtp://{host}:{port}",
+            stdout=self.stdout,
+            stderr=self.stderr,
+        )

@@ -1,10 +1,9 @@
-import time
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from channels_app.email.smtp import sink_controller
+from channels_app.email.smtp import idle_forever, sink_controller, smtp_serve
 
 
 class Command(BaseCommand):
@@ -19,23 +18,11 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             # Under a process manager that stops everything when one process exits: idle instead.
             self.stderr.write("email_sink is a demo aid and does not run with DEBUG off")
-            while True:
-                time.sleep(3600)
-        controller = sink_controller(host=host, port=port, directory=Path(directory))
-        try:
-            controller.start()
-        except (OSError, RuntimeError) as exc:
-            # Stay up (a process manager would stop the whole app when one process exits) and say why.
-            self.stderr.write(f"Could not listen on {host}:{port}: {exc}")
-            self.stderr.flush()
-            while True:
-                time.sleep(3600)
-        self.stdout.write(f"Demo mail sink on smtp://{host}:{port}, keeping mail in {directory}", ending="\n")
-        self.stdout.flush()
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            controller.stop()
+            idle_forever()
+        smtp_serve(
+            sink_controller(host=host, port=port, directory=Path(directory)),
+            address=f"{host}:{port}",
+            listening=f"Demo mail sink on smtp://{host}:{port}, keeping mail in {directory}",
+            stdout=self.stdout,
+            stderr=self.stderr,
+        )

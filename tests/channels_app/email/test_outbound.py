@@ -11,9 +11,9 @@ from channels_app.email.smtp import sink_controller
 from channels_app.senders import SENDERS, SendError
 from inbox.models import Channel, Message
 from inbox.services import message_append_outbound
-from tests.browser import free_port
 from tests.channels_app.email.helpers import fixture
 from tests.factories import ContactPointFactory, ConversationFactory
+from tests.net import free_port
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,9 @@ import pytest
 from channels_app.email.addresses import reply_address_for
 from channels_app.email.smtp import inbound_controller
 from inbox.models import Message
-from tests.browser import free_port
 from tests.channels_app.email.helpers import fixture
 from tests.factories import ContactPointFactory, ConversationFactory
+from tests.net import free_port
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from django.test import Client, override_settings
 from channels_app.email.smtp import inbound_controller, sink_controller
 from inbox.models import Channel, Message
 from inbox.services import message_append_outbound
-from tests.browser import free_port
+from tests.net import free_port
 
 
 @override_settings(DEMO_SIMULATOR=False)
