@@ -11,8 +11,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
 
 from inbox.models import AgentProfile, Channel
+from inbox.progress import Progress
 from inbox.services import message_receive
-from tests.bench.report import percentiles, progress
+from tests.bench.report import percentiles
 
 
 def _agent_cookie() -> str:
@@ -31,12 +32,14 @@ async def _run(ports: list[int], sockets: int, messages: int) -> dict:
     headers = {"Cookie": cookie, "Origin": "http://localhost"}
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as http:
+        connecting = Progress(f"connect {sockets}", sockets)
         connections = []
         for i in range(sockets):
             port = ports[i % len(ports)]
             connections.append(await http.ws_connect(f"http://127.0.0.1:{port}/ws/inbox/", headers=headers))
             if (i + 1) % 50 == 0 or i + 1 == sockets:
-                progress(f"connect {sockets} sockets", i + 1, sockets)
+                connecting.update(i + 1)
+        probing = Progress(f"fan-out {sockets}", messages)
         latencies: list[float] = []
         missed = 0
         for n in range(messages):
@@ -60,7 +63,7 @@ async def _run(ports: list[int], sockets: int, messages: int) -> dict:
             arrivals = await asyncio.gather(*(arrival(ws, received.message.pk) for ws in connections))
             latencies += [(a - started) * 1000 for a in arrivals if a is not None]
             missed += sum(a is None for a in arrivals)
-            progress(f"fan-out to {sockets}", n + 1, messages)
+            probing.advance()
         for ws in connections:
             await ws.close()
     return {"sockets": sockets, "web_processes": len(ports), "missed": missed, **percentiles(latencies)}

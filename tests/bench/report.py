@@ -17,12 +17,6 @@ def percentiles(samples: list[float]) -> dict[str, float | None]:
             "mean": round(statistics.fmean(ordered), 2)}  # fmt: skip
 
 
-def progress(label: str, done: int, total: int) -> None:
-    filled = int(30 * done / max(total, 1))
-    end = "\n" if done >= total else ""
-    print(f"\r  {label:<28} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}", end=end, flush=True)
-
-
 def table(rows: list[dict], columns: list[str]) -> str:
     widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
     line = " | ".join(c.ljust(widths[c]) for c in columns)

@@ -7,7 +7,6 @@ generator does not set get each model field's default, so fields added later sti
 """
 
 import random
-import sys
 import time
 from datetime import timedelta
 
@@ -18,6 +17,7 @@ from psycopg.types.json import Jsonb
 
 from inbox.demo import FIRST, LAST, TOPICS
 from inbox.models import AgentProfile, Channel, ContactKind, ContactPoint, Conversation, Customer, Message, Team
+from inbox.progress import Progress
 
 WORDS = [
     "order",
@@ -63,23 +63,6 @@ WORDS = [
 ]
 CHANNEL_KIND = {Channel.CHAT: ContactKind.CHAT, Channel.WHATSAPP: ContactKind.WHATSAPP,
                 Channel.SMS: ContactKind.PHONE, Channel.EMAIL: ContactKind.EMAIL}  # fmt: skip
-
-
-class Progress:
-    def __init__(self, label: str, total: int):
-        self.label, self.total, self.done, self.start = label, total, 0, time.monotonic()
-
-    def advance(self, n: int) -> None:
-        self.done += n
-        width = 30
-        filled = int(width * self.done / max(1, self.total))
-        elapsed = time.monotonic() - self.start
-        rate = self.done / elapsed if elapsed else 0
-        sys.stderr.write(f"\r{self.label:<14} [{'#' * filled}{'.' * (width - filled)}] {self.done:>9,}/{self.total:,} "
-                         f"{elapsed:6.1f}s {rate:>9,.0f}/s")  # fmt: skip
-        if self.done >= self.total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
 
 
 def _copy(model: type[models.Model], rows: list[dict]) -> None:

@@ -1,8 +1,7 @@
-import sys
-
 from django.core.management.base import BaseCommand
 
 from inbox.metrics.facts import conversation_facts_refresh
+from inbox.progress import Progress
 
 
 class Command(BaseCommand):
@@ -12,10 +11,12 @@ class Command(BaseCommand):
         parser.add_argument("--full", action="store_true")
 
     def handle(self, *args, full: bool, **options):
+        bar: Progress | None = None
+
         def progress(done: int, total: int) -> None:
-            filled = int(30 * done / total)
-            sys.stdout.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} conversations")
-            sys.stdout.flush()
+            nonlocal bar
+            bar = bar or Progress("conversations", total)
+            bar.update(done)
 
         count = conversation_facts_refresh(full=full, progress=progress)
-        self.stdout.write(f"\nRefreshed facts of {count} conversations.")
+        self.stdout.write(f"Refreshed facts of {count} conversations.")
