@@ -8,6 +8,8 @@ Public API (safe to call from anywhere, read-only):
   opens (aware, in the team's zone). Raises ValueError when the team never opens.
 - ``business_deadline(team, start, minutes) -> datetime``: ``minutes`` of open time after ``start``
   (for SLA timers counted in business hours only).
+- ``open_seconds(hours, start, end) -> float``: open time between two instants, for KPIs in
+  business hours (``hours=None``: around the clock).
 - ``opening_text(team, at) -> str``: "Monday 09:00 (Europe/Berlin)", for customer messages.
 
 Intervals are wall-clock times: 09:00-17:00 stays 09:00-17:00 local across a DST change, so
@@ -105,6 +107,19 @@ def business_deadline(team: Team | None, start: datetime, minutes: int) -> datet
             return begin + remaining
         remaining -= close_at - begin
     raise ValueError(f"{team} has no opening hours in the next {SEARCH_DAYS} days")
+
+
+def open_seconds(hours: BusinessHours | None, start: datetime, end: datetime) -> float:
+    if end <= start:
+        return 0.0
+    if hours is None:
+        return (end - start).total_seconds()
+    total = 0.0
+    for open_at, close_at in _intervals_from(hours, start):
+        if open_at >= end:
+            break
+        total += (min(close_at, end) - max(open_at, start)).total_seconds()
+    return total
 
 
 def opening_text(team: Team | None, at: datetime) -> str:

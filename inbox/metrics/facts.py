@@ -12,8 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from inbox.csat.models import CsatSurvey
+from inbox.hours import open_seconds
 from inbox.metrics.models import ConversationFact, FactsCursor
 from inbox.models import Channel, Conversation, Message
+from inbox.models_routing import BusinessHours
 
 BATCH = 500
 ABANDON_AFTER = timedelta(minutes=15)
@@ -40,8 +42,10 @@ def conversation_facts_refresh(*, full: bool = False, progress: Callable[[int, i
 
 
 def _refresh_batch(ids: list[int], now) -> None:
-    conversations = Conversation.objects.filter(pk__in=ids).only(
-        "pk", "created_at", "channels", "team_id", "assignee_id", "status", "resolved_at", "first_response_at"
+    conversations = list(
+        Conversation.objects.filter(pk__in=ids).only(
+            "pk", "created_at", "channels", "team_id", "assignee_id", "status", "resolved_at", "first_response_at"
+        )
     )
     timeline: dict[int, list[tuple]] = defaultdict(list)
     rows = (
@@ -56,7 +60,8 @@ def _refresh_batch(ids: list[int], now) -> None:
             "conversation_id", "rating"
         )
     )
-    facts = [_fact(c, timeline[c.pk], now) for c in conversations]
+    hours = {h.team_id: h for h in BusinessHours.objects.filter(team_id__in={c.team_id for c in conversations})}
+    facts = [_fact(c, timeline[c.pk], now, hours.get(c.team_id)) for c in conversations]
     for fact in facts:
         fact.csat_rating = ratings.get(fact.conversation_id)
     ConversationFact.objects.bulk_create(
@@ -67,7 +72,7 @@ def _refresh_batch(ids: list[int], now) -> None:
     )
 
 
-def _fact(conversation: Conversation, messages: Iterable[tuple], now) -> ConversationFact:
+def _fact(conversation: Conversation, messages: Iterable[tuple], now, hours: BusinessHours | None) -> ConversationFact:
     fact = ConversationFact(conversation=conversation, started_at=conversation.created_at, team_id=conversation.team_id)
     waits, waiting_since, first_inbound_channel, last_human = [], None, "", None
     for direction, author_kind, author_id, channel, at, metadata in messages:
@@ -82,20 +87,28 @@ def _fact(conversation: Conversation, messages: Iterable[tuple], now) -> Convers
                 fact.human_replies += 1
                 last_human = author_id
             if waiting_since is not None:
-                waits.append(((at - waiting_since).total_seconds(), author_kind == Message.Author.AI))
+                waits.append(
+                    (
+                        (at - waiting_since).total_seconds(),
+                        open_seconds(hours, waiting_since, at),
+                        author_kind == Message.Author.AI,
+                    )
+                )
                 waiting_since = None
         elif direction == Message.Direction.EVENT and (metadata or {}).get("handoff_reason"):
             fact.handed_off = True
             fact.handoff_reason = str(metadata["handoff_reason"])[:200]
     if waits:
-        fact.first_response_seconds, fact.first_response_by_ai = waits[0]
-        later = [seconds for seconds, _ in waits[1:]]
-        fact.next_response_seconds = sum(later) / len(later) if later else None
+        fact.first_response_seconds, fact.first_response_business_seconds, fact.first_response_by_ai = waits[0]
+        if later := waits[1:]:
+            fact.next_response_seconds = sum(w[0] for w in later) / len(later)
+            fact.next_response_business_seconds = sum(w[1] for w in later) / len(later)
     fact.channel = first_inbound_channel or (conversation.channels[0] if conversation.channels else "")
     fact.agent_id = last_human or conversation.assignee_id
     fact.resolved = conversation.status == Conversation.Status.RESOLVED
     if fact.resolved and conversation.resolved_at:
         fact.resolution_seconds = (conversation.resolved_at - conversation.created_at).total_seconds()
+        fact.resolution_business_seconds = open_seconds(hours, conversation.created_at, conversation.resolved_at)
     fact.resolved_by_ai = fact.resolved and fact.ai_replies > 0 and fact.human_replies == 0
     fact.abandoned = (
         fact.channel == Channel.CHAT

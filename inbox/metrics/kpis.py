@@ -30,6 +30,11 @@ class Filters:
     agent_id: int | None = None
     handled_by: str = ""  # "", "ai" or "human"
     team_ids: tuple[int, ...] | None = None  # a team lead's teams
+    business_hours: bool = False  # count waits only while the team is open
+
+    def timing(self, name: str) -> str:
+        """The fact column for ``first_response``, ``next_response`` or ``resolution``."""
+        return f"{name}_business_seconds" if self.business_hours else f"{name}_seconds"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -54,17 +59,18 @@ class Filters:
         return facts
 
 
-def _timings(prefix: str = "") -> dict:
+def _timings(filters: Filters) -> dict:
     """Response and resolution percentiles, plus CSAT (mean and share of 4-5 ratings)."""
+    first, later, resolution = (filters.timing(n) for n in ("first_response", "next_response", "resolution"))
     return {
-        f"{prefix}csat_average": Avg("csat_rating"),
-        f"{prefix}csat_answers": Count("csat_rating"),
-        f"{prefix}csat_satisfied": Count("pk", filter=Q(csat_rating__gte=4)),
-        f"{prefix}frt_median": Percentile("first_response_seconds", 0.5),
-        f"{prefix}frt_p90": Percentile("first_response_seconds", 0.9),
-        f"{prefix}nrt_median": Percentile("next_response_seconds", 0.5),
-        f"{prefix}resolution_median": Percentile("resolution_seconds", 0.5),
-        f"{prefix}resolution_p90": Percentile("resolution_seconds", 0.9),
+        "csat_average": Avg("csat_rating"),
+        "csat_answers": Count("csat_rating"),
+        "csat_satisfied": Count("pk", filter=Q(csat_rating__gte=4)),
+        "frt_median": Percentile(first, 0.5),
+        "frt_p90": Percentile(first, 0.9),
+        "nrt_median": Percentile(later, 0.5),
+        "resolution_median": Percentile(resolution, 0.5),
+        "resolution_p90": Percentile(resolution, 0.9),
     }
 
 
@@ -78,7 +84,7 @@ def kpi_summary(filters: Filters) -> dict:
         handed_off=Count("pk", filter=Q(handed_off=True)),
         chats=Count("pk", filter=Q(channel="chat")),
         abandoned=Count("pk", filter=Q(abandoned=True)),
-        **_timings(),
+        **_timings(filters),
     )
     summary["csat_score"] = _rate(summary["csat_satisfied"], summary["csat_answers"])
     summary["automated_resolution_rate"] = _rate(summary["resolved_by_ai"], summary["resolved"])
@@ -92,7 +98,7 @@ def kpi_trend(filters: Filters) -> list[dict]:
         filters.queryset()
         .annotate(day=TruncDate("started_at", tzinfo=filters.tz))
         .values("day")
-        .annotate(conversations=Count("pk"), frt_median=Percentile("first_response_seconds", 0.5))
+        .annotate(conversations=Count("pk"), frt_median=Percentile(filters.timing("first_response"), 0.5))
         .order_by("day")
     )
 
@@ -128,7 +134,7 @@ def kpi_by_channel(filters: Filters) -> list[dict]:
     return list(
         filters.queryset()
         .values("channel")
-        .annotate(conversations=Count("pk"), abandoned=Count("pk", filter=Q(abandoned=True)), **_timings())
+        .annotate(conversations=Count("pk"), abandoned=Count("pk", filter=Q(abandoned=True)), **_timings(filters))
         .order_by("channel")
     )
 
@@ -159,7 +165,7 @@ def kpi_by_agent(filters: Filters) -> list[dict]:
         filters.queryset()
         .filter(agent__isnull=False, human_replies__gt=0)
         .values("agent_id", first_name=F("agent__first_name"), username=F("agent__username"))
-        .annotate(conversations=Count("pk"), replies=Sum("human_replies"), **_timings())
+        .annotate(conversations=Count("pk"), replies=Sum("human_replies"), **_timings(filters))
         .order_by("-conversations")
     )
     hours = _active_hours(filters, [r["agent_id"] for r in rows])

@@ -19,6 +19,10 @@ class ConversationFact(models.Model):
     first_response_by_ai = models.BooleanField(default=False)
     next_response_seconds = models.FloatField(null=True, blank=True, help_text="Mean of later waits")
     resolution_seconds = models.FloatField(null=True, blank=True)
+    # The same waits counted in the team's business hours only (teams without hours: around the clock).
+    first_response_business_seconds = models.FloatField(null=True, blank=True)
+    next_response_business_seconds = models.FloatField(null=True, blank=True)
+    resolution_business_seconds = models.FloatField(null=True, blank=True)
     resolved = models.BooleanField(default=False)
     resolved_by_ai = models.BooleanField(default=False, help_text="Resolved with no human message")
     handed_off = models.BooleanField(default=False)

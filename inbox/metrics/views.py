@@ -56,6 +56,7 @@ def _filters(request, team_ids) -> Filters:
         agent_id=number("agent"),
         handled_by=handled_by if handled_by in ("ai", "human") else "",
         team_ids=team_ids,
+        business_hours=request.GET.get("business_hours") == "1",
     )
 
 

@@ -6,7 +6,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 
-from inbox.hours import business_deadline, business_hours_set, next_opening, opening_text, team_is_open
+from inbox.hours import (
+    business_deadline,
+    business_hours_set,
+    next_opening,
+    open_seconds,
+    opening_text,
+    team_is_open,
+)
 from tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +83,19 @@ def test_business_deadline_counts_only_open_time():
     assert business_deadline(t, friday_4pm, 60) == datetime(2026, 11, 27, 17, 0, tzinfo=BERLIN)
     # 90 minutes: 60 on Friday, the other 30 on Monday morning.
     assert business_deadline(t, friday_4pm, 90) == datetime(2026, 11, 30, 9, 30, tzinfo=BERLIN)
+
+
+def test_open_seconds_count_only_the_time_the_team_was_open():
+    hours = team("Europe/Berlin", holidays=[datetime(2026, 11, 30).date()]).hours
+    friday_4pm = datetime(2026, 11, 27, 16, 0, tzinfo=BERLIN)
+    # Friday 16:00 -> Tuesday 09:30 across a weekend and a Monday holiday: 60 + 30 open minutes.
+    assert open_seconds(hours, friday_4pm, datetime(2026, 12, 1, 9, 30, tzinfo=BERLIN)) == 90 * 60
+    # Entirely while closed, and backwards, count nothing.
+    saturday = datetime(2026, 11, 28, 10, 0, tzinfo=BERLIN)
+    assert open_seconds(hours, saturday, saturday.replace(hour=18)) == 0
+    assert open_seconds(hours, saturday, friday_4pm) == 0
+    # No hours: around the clock.
+    assert open_seconds(None, friday_4pm, saturday) == 18 * 3600
 
 
 @pytest.mark.parametrize(

@@ -4,11 +4,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from inbox.hours import business_hours_set
 from inbox.metrics.facts import conversation_facts_refresh
 from inbox.metrics.kpis import Filters, kpi_by_agent, kpi_by_channel, kpi_handoff_reasons, kpi_heatmap, kpi_summary
 from inbox.metrics.models import ConversationFact
 from inbox.models import Conversation, Message
-from tests.factories import AgentFactory, CustomerFactory
+from tests.factories import AgentFactory, CustomerFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -16,10 +17,12 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 09:00 UTC
 DAY = Filters(start=date(2026, 3, 2), end=date(2026, 3, 2))
 
 
-def build(channel: str, script: list[tuple[int, str, str]], *, resolved_after: int | None = None, agent=None):
+def build(
+    channel: str, script: list[tuple[int, str, str]], *, resolved_after: int | None = None, agent=None, team=None
+):
     """A conversation from (seconds after T0, direction, author) steps."""
     conversation = Conversation.objects.create(
-        customer=CustomerFactory(), channels=[channel], assignee=agent.user if agent else None
+        customer=CustomerFactory(), channels=[channel], assignee=agent.user if agent else None, team=team
     )
     for seconds, direction, author in script:
         metadata = {}
@@ -122,3 +125,27 @@ def test_the_refresh_reads_only_conversations_changed_since_the_last_run(scenari
     Conversation.objects.filter(pk=scenario["abandoned"].pk).update(updated_at=datetime.now(UTC))
     assert conversation_facts_refresh() == 1
     assert not ConversationFact.objects.get(conversation=scenario["abandoned"]).abandoned
+
+
+def test_business_hours_count_only_the_time_the_team_was_open():
+    """Written Monday 09:00 UTC to a team open 10:00-12:00 UTC on weekdays."""
+    team = TeamFactory()
+    business_hours_set(team=team, timezone="UTC", weekly={str(d): [["10:00", "12:00"]] for d in range(5)}, holidays=[])
+    day = 24 * 3600
+    conversation = build(
+        "sms",
+        [(0, "inbound", "customer"), (3 * 3600, "outbound", "agent"),  # answered 12:00: 2 open hours
+         (3 * 3600 + 60, "inbound", "customer"), (day + 3600 + 1800, "outbound", "agent")],  # Tue 10:30: 30 min
+        resolved_after=day + 2 * 3600,  # Tuesday 11:00: 2 h Monday + 1 h Tuesday
+        team=team,
+    )  # fmt: skip
+    conversation_facts_refresh()
+    fact = ConversationFact.objects.get(conversation=conversation)
+    assert (fact.first_response_seconds, fact.first_response_business_seconds) == (3 * 3600, 2 * 3600)
+    assert fact.next_response_business_seconds == 1800
+    assert (fact.resolution_seconds, fact.resolution_business_seconds) == (day + 2 * 3600, 3 * 3600)
+
+    wall_clock = kpi_summary(DAY)
+    business = kpi_summary(Filters(start=DAY.start, end=DAY.end, business_hours=True))
+    assert (wall_clock["frt_median"], business["frt_median"]) == (3 * 3600, 2 * 3600)
+    assert (wall_clock["resolution_median"], business["resolution_median"]) == (day + 2 * 3600, 3 * 3600)

@@ -29,6 +29,11 @@ def test_admins_see_numbers_and_bad_filters_fall_back(agent):
     assert page.status_code == 200
     assert page.context["summary"]["conversations"] == 1
     assert "<script>" not in page.content.decode().split('id="chart-data"')[0]
+    assert not page.context["filters"].business_hours
+
+    business = _client(role="admin").get("/metrics/", {"business_hours": "1"})
+    assert business.context["filters"].business_hours
+    assert 'name="business_hours" value="1" checked' in business.content.decode()
 
 
 def test_a_team_lead_sees_only_their_teams():
