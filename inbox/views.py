@@ -95,9 +95,15 @@ def _inbox_page(request, *, conversation: Conversation | None):
     return render(request, "inbox/home.html", context)
 
 
+MAX_REFRESH_ROWS = 500
+
+
 def _page(request) -> selectors.Page:
+    """One page; a live refresh asks for ``rows`` so rows the agent already loaded stay on screen."""
     query = selectors.ListQuery.from_params(request.GET)
-    return selectors.conversation_page(user=request.user, query=query, limit=settings.INBOX_PAGE_SIZE)
+    rows = request.GET.get("rows", "")
+    limit = min(max(int(rows), settings.INBOX_PAGE_SIZE), MAX_REFRESH_ROWS) if rows.isdigit() else None
+    return selectors.conversation_page(user=request.user, query=query, limit=limit or settings.INBOX_PAGE_SIZE)
 
 
 def _list_state(request) -> dict:

@@ -26,7 +26,10 @@
     listTimer = setTimeout(() => {
       const rows = document.getElementById("conversation-rows");
       if (rows && window.htmx) {
-        htmx.ajax("GET", rows.dataset.refreshUrl, { target: "#conversation-list", swap: "innerHTML" });
+        // Ask for as many rows as are on screen, so rows brought in by "Load more" are not dropped.
+        const shown = rows.querySelectorAll(".conversation-row").length;
+        const sep = rows.dataset.refreshUrl.includes("?") ? "&" : "?";
+        htmx.ajax("GET", `${rows.dataset.refreshUrl}${sep}rows=${shown}`, { target: "#conversation-list", swap: "innerHTML" });
       }
       body.dispatchEvent(new Event("inbox-counts"));
       body.dispatchEvent(new Event("inbox-changed"));

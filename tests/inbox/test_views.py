@@ -77,3 +77,14 @@ def test_the_conversation_page_shows_one_timeline_across_channels(agent_client):
 
     assert "Order late" in page and "Any news?" in page
     assert agent_client.get(reverse("inbox:conversation", args=[999999])).status_code == 404
+
+
+def test_a_refresh_asks_for_the_rows_already_on_screen(agent_client, settings):
+    settings.INBOX_PAGE_SIZE = 2
+    for n in range(5):
+        message_receive(channel=Channel.SMS, address=f"+1555000000{n}", text=f"hi {n}")
+    count = lambda **params: len(agent_client.get(reverse("inbox:list"), params).context["page"].conversations)  # noqa: E731
+    assert count() == 2
+    assert count(rows="4") == 4
+    assert count(rows="1") == 2  # never fewer than a page
+    assert count(rows="lots") == 2
