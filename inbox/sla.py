@@ -177,7 +177,7 @@ def _conversation_sla_check(pk: int, now: datetime) -> list[str]:
             if key in conversation.sla_events:
                 continue
             conversation.sla_events = [*conversation.sla_events, key]
-            conversation.save(update_fields=["sla_events"])
+            conversation.save(update_fields=["sla_events", "updated_at"])  # the KPI refresh reads it
             outcomes.append(stage)
             if stage == "warned":
                 _sla_warn(conversation, label, due)

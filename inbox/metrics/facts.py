@@ -95,9 +95,12 @@ def _fact(conversation: Conversation, messages: Iterable[tuple], now, hours: Bus
                     )
                 )
                 waiting_since = None
-        elif direction == Message.Direction.EVENT and (metadata or {}).get("handoff_reason"):
-            fact.handed_off = True
-            fact.handoff_reason = str(metadata["handoff_reason"])[:200]
+        elif direction == Message.Direction.EVENT and metadata:
+            if metadata.get("handoff_reason"):
+                fact.handed_off = True
+                fact.handoff_reason = str(metadata["handoff_reason"])[:200]
+            if metadata.get("kind") == "sla" and metadata.get("stage") == "breached":
+                fact.sla_breaches += 1
     if waits:
         fact.first_response_seconds, fact.first_response_business_seconds, fact.first_response_by_ai = waits[0]
         if later := waits[1:]:

@@ -84,12 +84,14 @@ def kpi_summary(filters: Filters) -> dict:
         handed_off=Count("pk", filter=Q(handed_off=True)),
         chats=Count("pk", filter=Q(channel="chat")),
         abandoned=Count("pk", filter=Q(abandoned=True)),
+        sla_breached=Count("pk", filter=Q(sla_breaches__gt=0)),
         **_timings(filters),
     )
     summary["csat_score"] = _rate(summary["csat_satisfied"], summary["csat_answers"])
     summary["automated_resolution_rate"] = _rate(summary["resolved_by_ai"], summary["resolved"])
     summary["handoff_rate"] = _rate(summary["handed_off"], summary["ai_handled"])
     summary["abandonment_rate"] = _rate(summary["abandoned"], summary["chats"])
+    summary["sla_breach_rate"] = _rate(summary["sla_breached"], summary["conversations"])
     return summary
 
 
@@ -134,7 +136,12 @@ def kpi_by_channel(filters: Filters) -> list[dict]:
     return list(
         filters.queryset()
         .values("channel")
-        .annotate(conversations=Count("pk"), abandoned=Count("pk", filter=Q(abandoned=True)), **_timings(filters))
+        .annotate(
+            conversations=Count("pk"),
+            abandoned=Count("pk", filter=Q(abandoned=True)),
+            sla_breached=Count("pk", filter=Q(sla_breaches__gt=0)),
+            **_timings(filters),
+        )
         .order_by("channel")
     )
 

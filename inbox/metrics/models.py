@@ -28,6 +28,7 @@ class ConversationFact(models.Model):
     handed_off = models.BooleanField(default=False)
     handoff_reason = models.CharField(max_length=200, blank=True)
     abandoned = models.BooleanField(default=False, help_text="Live chat left before any answer")
+    sla_breaches = models.PositiveSmallIntegerField(default=0, help_text="SLA timers breached (inbox/sla.py events)")
     csat_rating = models.PositiveSmallIntegerField(null=True, blank=True)
     refreshed_at = models.DateTimeField(auto_now=True)
 

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from inbox.events import INBOX_GROUP, agent_group
 from inbox.hours import business_hours_set
+from inbox.metrics.facts import conversation_facts_refresh
+from inbox.metrics.models import ConversationFact
 from inbox.models import Conversation, Message
 from inbox.models_routing import SlaPolicy
 from inbox.services import conversation_assign, message_append_outbound, message_receive
@@ -143,3 +145,16 @@ def test_badges_for_a_list_in_a_constant_number_of_queries(django_assert_num_que
     assert html.count("sla-breached") == 2 and html.count("sla-warning") == 1 and html.count("sla-ok") == 2
     assert html.count("[]") == 1
     assert sla_badge(conversations[-1]) is None
+
+
+def test_a_breach_reaches_the_kpi_facts_even_when_nothing_else_changes():
+    start = timezone.now()
+    policy = SlaPolicyFactory(first_response_minutes=30, next_response_minutes=None, resolution_minutes=None,
+                              warn_before_minutes=0, breach_action=SlaPolicy.BreachAction.NOTIFY)  # fmt: skip
+    conversation = sla_policy_apply(conversation=conversation_at(start), policy=policy, reason="")
+    Conversation.objects.filter(pk=conversation.pk).update(updated_at=start - timedelta(hours=1))
+    conversation_facts_refresh()
+    assert sla_check(now=start + timedelta(minutes=31)) == {"warned": 0, "breached": 1}
+
+    conversation_facts_refresh()
+    assert ConversationFact.objects.get(conversation=conversation).sla_breaches == 1

@@ -149,3 +149,25 @@ def test_business_hours_count_only_the_time_the_team_was_open():
     business = kpi_summary(Filters(start=DAY.start, end=DAY.end, business_hours=True))
     assert (wall_clock["frt_median"], business["frt_median"]) == (3 * 3600, 2 * 3600)
     assert (wall_clock["resolution_median"], business["resolution_median"]) == (day + 2 * 3600, 3 * 3600)
+
+
+def test_sla_breaches_are_counted_once_per_conversation(scenario):
+    for timer in ("First response", "Resolution"):
+        Message.objects.create(
+            conversation=scenario["human"],
+            direction=Message.Direction.EVENT,
+            author_kind=Message.Author.SYSTEM,
+            metadata={"kind": "sla", "stage": "breached", "timer": timer},
+        )
+    Message.objects.create(
+        conversation=scenario["handed"],
+        direction=Message.Direction.EVENT,
+        author_kind=Message.Author.SYSTEM,
+        metadata={"kind": "sla", "stage": "warning", "timer": "First response"},
+    )
+    conversation_facts_refresh(full=True)
+    assert ConversationFact.objects.get(conversation=scenario["human"]).sla_breaches == 2
+    assert ConversationFact.objects.get(conversation=scenario["handed"]).sla_breaches == 0  # a warning is not a breach
+    summary = kpi_summary(DAY)
+    assert (summary["sla_breached"], summary["sla_breach_rate"]) == (1, 25.0)
+    assert {row["channel"]: row["sla_breached"] for row in kpi_by_channel(DAY)}["email"] == 1
