@@ -12,6 +12,7 @@ urlpatterns = [
     path("csat/", include("inbox.csat.urls")),
     path("qa/", include("inbox.qa.urls")),
     path("settings/audit/", include("inbox.audit.urls")),
+    path("settings/people/", include("inbox.people.urls")),
     path("", include("agents.urls")),  # before settings/: it serves settings/ai/
     path("settings/", include("inbox.settings_area.urls")),
     # Password reset (and change) pages; login/logout above keep their own options.
