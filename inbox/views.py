@@ -336,6 +336,7 @@ def search(request):
     context = {
         "filters": filters,
         "results": selectors.search(filters),
+        "window": selectors.SEARCH_WINDOW,
         "channels": Channel.choices,
         "statuses": Conversation.Status.choices,
     }

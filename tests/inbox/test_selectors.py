@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from inbox.models import Conversation
+from inbox.models import Conversation, Message
 from inbox.selectors import ListQuery, SearchFilters, conversation_page, search, sidebar
 from inbox.services import message_receive, note_add
 from inbox.services.actions import conversation_mark_read
@@ -84,6 +84,30 @@ def test_search_ranks_highlights_and_escapes(agent):
     highlighted = str(hits[1].highlighted)
     assert "<mark>refund</mark>" in highlighted and "<mark>zipper</mark>" in highlighted
     assert "<script>" not in highlighted and "2 &lt; 3 &amp; y" in highlighted
+
+
+def test_search_ranks_within_the_newest_matches_and_reaches_back_in_time(monkeypatch):
+    monkeypatch.setattr("inbox.selectors.SEARCH_WINDOW", 3)
+    now = timezone.now()
+
+    def written(days_ago: int, text: str):
+        message = MessageFactory(text=text)
+        Message.objects.filter(pk=message.pk).update(created_at=now - timedelta(days=days_ago))
+        return message.pk
+
+    ancient = written(400, "tent tent tent tent")  # the densest match, but beyond the window
+    year_old = written(200, "tent")
+    recent = [written(days, "tent") for days in (1, 2)]
+    dense_recent = written(3, "tent tent")
+
+    result = search(SearchFilters(q="tent"))
+    assert [m.pk for m in result["messages"]] == [dense_recent, *recent]
+    assert result["truncated"]  # older matches exist: the page says so
+
+    # Few hits in the recent periods: the older periods fill the window, oldest last.
+    Message.objects.filter(pk__in=[*recent, dense_recent]).delete()
+    result = search(SearchFilters(q="tent"))
+    assert [m.pk for m in result["messages"]] == [ancient, year_old] and not result["truncated"]
 
 
 def test_search_filters_and_finds_customers_by_name_email_and_phone(agent):

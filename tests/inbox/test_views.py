@@ -88,3 +88,11 @@ def test_a_refresh_asks_for_the_rows_already_on_screen(agent_client, settings):
     assert count(rows="4") == 4
     assert count(rows="1") == 2  # never fewer than a page
     assert count(rows="lots") == 2
+
+
+def test_search_says_when_older_matches_lie_beyond_the_window(agent_client, monkeypatch):
+    monkeypatch.setattr("inbox.selectors.SEARCH_WINDOW", 1)
+    for n in range(2):
+        message_receive(channel=Channel.SMS, address=f"+1555000001{n}", text="parcel lost")
+    page = agent_client.get(reverse("inbox:search"), {"q": "parcel"}).content.decode()
+    assert "best of the most recent 1." in page and "Add words or a date range" in page
