@@ -12,7 +12,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
-# Tests that send WhatsApp/SMS start their own stand-in (tests/channels_app/twilio_helpers.py); the
-# rest must never reach a demo's stand-in on the default port. Nothing listens on port 9.
-TWILIO_API_BASE_URL = "http://127.0.0.1:9"
+# Tests that send WhatsApp/SMS start their own stand-in (tests/channels_app/twilio_helpers.py; the
+# browser tests' server gets one through TEST_TWILIO_API_BASE_URL); the rest must never reach a
+# demo's stand-in on the default port. Nothing listens on port 9.
+TWILIO_API_BASE_URL = os.environ.get("TEST_TWILIO_API_BASE_URL", "http://127.0.0.1:9")
 DEMO_SIMULATOR = True  # the browser tests visit the demo storefront

@@ -36,9 +36,32 @@ def test_database_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def live_server_url(django_db_setup, django_db_blocker) -> str:
+def live_twilio():
+    """The Twilio stand-in the browser tests' server sends WhatsApp and SMS through.
+
+    It answers like Twilio and posts signed status callbacks to the live server, so delivery
+    ticks move in the browser the way they do in production.
+    """
+    from channels_app.standins.twilio_server import TwilioStandin
+
+    standin = TwilioStandin(
+        account_sid=settings.TWILIO_ACCOUNT_SID,
+        auth_token=settings.TWILIO_AUTH_TOKEN,
+        webhook_url="",  # set once the live server's port is known
+        whatsapp_number=settings.TWILIO_WHATSAPP_FROM,
+        sms_number=settings.TWILIO_SMS_FROM,
+        callback_delay=0.2,
+    ).start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server_url(django_db_setup, django_db_blocker, live_twilio) -> str:
     """A daphne process (HTTP + websockets) serving the test database, for this worker."""
     port = free_port()
+    url = f"http://localhost:{port}"
+    live_twilio.webhook_url = f"{url}/webhooks/twilio/messages/"
     with django_db_blocker.unblock():
         database_url = test_database_url()
     env = {
@@ -46,6 +69,8 @@ def live_server_url(django_db_setup, django_db_blocker) -> str:
         "DJANGO_SETTINGS_MODULE": "config.test_settings",
         "DATABASE_URL": database_url,
         "REDIS_URL": settings.REDIS_URL,
+        "PUBLIC_BASE_URL": url,  # status callbacks are signed for, and posted to, this address
+        "TEST_TWILIO_API_BASE_URL": live_twilio.url,
         "PYTHONUNBUFFERED": "1",
     }
     ARTIFACTS.mkdir(exist_ok=True)
@@ -55,7 +80,7 @@ def live_server_url(django_db_setup, django_db_blocker) -> str:
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     wait_for_port(port, proc, name=f"daphne (see {log.name})")
-    yield f"http://localhost:{port}"
+    yield url
     proc.terminate()
     proc.wait(timeout=10)
     log.close()

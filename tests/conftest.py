@@ -16,7 +16,7 @@ def agent_client(agent) -> Client:
     return client
 
 
-from tests.browser import chromium, live_server_url, new_page  # noqa: E402,F401 - fixtures
+from tests.browser import chromium, live_server_url, live_twilio, new_page  # noqa: E402,F401 - fixtures
 
 
 def pytest_collection_modifyitems(config, items):
