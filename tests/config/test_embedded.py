@@ -1,11 +1,14 @@
 """The embedded server manager, on its own folder of real servers."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -15,12 +18,16 @@ from config.embedded import EmbeddedServers
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory):
-    s = EmbeddedServers(tmp_path_factory.mktemp("embedded") / "var")
+def servers():
+    # Not under pytest's tmp root: every pytest start resets it to 0700, which would lock the
+    # postgres user (root runs it as its own user) out of a folder it is already serving.
+    folder = Path(tempfile.mkdtemp(prefix="inbox-embedded-test-"))
+    s = EmbeddedServers(folder / "var")
     yield s
     s._live_leases()  # prune
     with s._locked():
         s._stop_unlocked()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _works(s: EmbeddedServers) -> bool:
