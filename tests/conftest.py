@@ -1,3 +1,7 @@
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 from django.test import Client
 
@@ -56,3 +60,15 @@ def openai_standin(_openai_standin_server):
     _openai_standin_server.reset()
     yield _openai_standin_server
     _openai_standin_server.reset()
+
+
+@pytest.fixture
+def server_tmp_path():
+    """A temp folder for real servers' data, outside pytest's tmp root.
+
+    pytest resets its tmp root to 0700 whenever a pytest starts, which locks out the postgres
+    user (root runs postgres as its own user) while another suite runs on the machine.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="inbox-test-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)

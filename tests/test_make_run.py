@@ -17,11 +17,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.slow
-def test_run_demo_serves_the_login_page_and_stops_everything_on_ctrl_c(tmp_path):
+def test_run_demo_serves_the_login_page_and_stops_everything_on_ctrl_c(server_tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
-    env |= {"INBOX_VAR_DIR": str(tmp_path / "var"), "DEBUG": "true", "PYTHONUNBUFFERED": "1"}
-    log = open(tmp_path / "run.log", "w+")  # noqa: SIM115 - read after the process ends
+    env |= {"INBOX_VAR_DIR": str(server_tmp_path / "var"), "DEBUG": "true", "PYTHONUNBUFFERED": "1"}
+    log = open(server_tmp_path / "run.log", "w+")  # noqa: SIM115 - read after the process ends
     proc = subprocess.Popen(
         [sys.executable, "manage.py", "run_demo", "--port", str(port)],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -29,17 +29,17 @@ def test_run_demo_serves_the_login_page_and_stops_everything_on_ctrl_c(tmp_path)
     try:
         body = _wait_for(f"http://127.0.0.1:{port}/accounts/login/", timeout=150)
         assert 'name="username"' in body
-        output = (tmp_path / "run.log").read_text()
+        output = (server_tmp_path / "run.log").read_text()
         assert f"http://localhost:{port}/" in output and "admin / inbox-admin" in output
-        servers = EmbeddedServers(tmp_path / "var")
+        servers = EmbeddedServers(server_tmp_path / "var")
         assert servers.status().running
     finally:
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's process group
         proc.wait(timeout=60)
 
-    status = EmbeddedServers(tmp_path / "var").status()
-    assert status.postgres_pid is None and status.redis_pid is None, (tmp_path / "run.log").read_text()[-3000:]
-    leftovers = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True).stdout
+    status = EmbeddedServers(server_tmp_path / "var").status()
+    assert status.postgres_pid is None and status.redis_pid is None, (server_tmp_path / "run.log").read_text()[-3000:]
+    leftovers = subprocess.run(["pgrep", "-f", str(server_tmp_path)], capture_output=True, text=True).stdout
     assert leftovers == ""
 
 

@@ -19,8 +19,7 @@ from config.embedded import EmbeddedServers
 
 @pytest.fixture(scope="module")
 def servers():
-    # Not under pytest's tmp root: every pytest start resets it to 0700, which would lock the
-    # postgres user (root runs it as its own user) out of a folder it is already serving.
+    # Module-scoped, so not the function-scoped server_tmp_path (tests/conftest.py); same reason.
     folder = Path(tempfile.mkdtemp(prefix="inbox-embedded-test-"))
     s = EmbeddedServers(folder / "var")
     yield s
