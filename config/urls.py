@@ -12,6 +12,7 @@ urlpatterns = [
     path("csat/", include("inbox.csat.urls")),
     path("qa/", include("inbox.qa.urls")),
     path("settings/audit/", include("inbox.audit.urls")),
+    path("team/", include("inbox.team_queue.urls")),
     path("", include("agents.urls")),  # before settings/: it serves settings/ai/
     path("settings/", include("inbox.settings_area.urls")),
     # Password reset (and change) pages; login/logout above keep their own options.
@@ -20,3 +21,5 @@ urlpatterns = [
     path("", include("channels_app.twilio.urls")),
     path("", include("channels_app.simulator.urls")),
 ]
+
+handler403 = "inbox.forbidden.permission_denied"  # every 403 says why
