@@ -16,7 +16,7 @@ from agents.agent import ai_human_typing_mark
 from agents.copilot import Draft, copilot_draft_stream
 from agents.llm import LLMError
 from agents.status import ai_status
-from inbox.access import is_agent
+from inbox.access import conversations_visible_q, is_agent
 from inbox.models import Conversation
 
 _DONE = object()
@@ -28,6 +28,7 @@ class CopilotConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not await database_sync_to_async(is_agent)(user):
             await self.close(code=4403)
             return
+        self.user = user
         self.drafting = False
         self.cancel = threading.Event()
         await self.accept()
@@ -42,7 +43,7 @@ class CopilotConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content, **kwargs):
         conversation_id = content.get("conversation_id")
-        conversation = await _conversation(conversation_id) if isinstance(conversation_id, int) else None
+        conversation = await _conversation(self.user, conversation_id) if isinstance(conversation_id, int) else None
         if conversation is None:
             await self.send_json({"type": "error", "reason": "no such conversation"})
             return
@@ -113,5 +114,7 @@ class CopilotConsumer(AsyncJsonWebsocketConsumer):
 
 
 @database_sync_to_async
-def _conversation(conversation_id: int) -> Conversation | None:
-    return Conversation.objects.select_related("customer").filter(pk=conversation_id).first()
+def _conversation(user, conversation_id: int) -> Conversation | None:
+    """The conversation if it exists and ``user`` may see it (inbox/access.py)."""
+    visible = Conversation.objects.filter(conversations_visible_q(user))
+    return visible.select_related("customer").filter(pk=conversation_id).first()

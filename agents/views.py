@@ -11,7 +11,7 @@ from agents.copilot import REWRITES, conversation_summarise, text_rewrite
 from agents.llm import LLMError
 from agents.models import Article
 from agents.status import ai_status
-from inbox.access import agent_required
+from inbox.access import agent_required, check_conversation_see
 from inbox.models import Conversation
 
 
@@ -22,6 +22,7 @@ def _result(request, *, text: str = "", error: str = "", status: int = 200, kind
 @agent_required
 def copilot_page(request, pk: int):
     conversation = get_object_or_404(Conversation.objects.select_related("customer"), pk=pk)
+    check_conversation_see(request.user, conversation)
     return render(
         request, "agents/copilot_page.html", {"conversation": conversation, "rewrites": REWRITES, "ai": ai_status()}
     )
@@ -31,6 +32,7 @@ def copilot_page(request, pk: int):
 @require_POST
 def summary(request, pk: int):
     conversation = get_object_or_404(Conversation.objects.select_related("customer"), pk=pk)
+    check_conversation_see(request.user, conversation)
     status = ai_status()
     if not status["ready"]:
         return _result(request, error=status["message"], status=503)
@@ -45,6 +47,7 @@ def summary(request, pk: int):
 @require_POST
 def rewrite(request, pk: int):
     conversation = get_object_or_404(Conversation.objects.select_related("customer"), pk=pk)
+    check_conversation_see(request.user, conversation)
     style = request.POST.get("style", "")
     if style not in REWRITES:
         return _result(request, error=f"Unknown rewrite {style!r}", status=400, kind="rewrite")
@@ -64,6 +67,7 @@ def rewrite(request, pk: int):
 @require_POST
 def typing(request, pk: int):
     conversation = get_object_or_404(Conversation, pk=pk)
+    check_conversation_see(request.user, conversation)
     ai_human_typing_mark(conversation=conversation)
     return HttpResponse(status=204)
 

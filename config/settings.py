@@ -276,3 +276,10 @@ INBOX_UPLOAD_MAX_BYTES = env.int("INBOX_UPLOAD_MAX_BYTES", default=10 * 1024 * 1
 INBOX_PAGE_SIZE = env.int("INBOX_PAGE_SIZE", default=50)
 CELERY_BEAT_SCHEDULE["inbox-wake-snoozed"] = {"task": "inbox.periodic.conversations_wake_due_task", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["inbox-presence-sweep"] = {"task": "inbox.periodic.agents_presence_sweep_task", "schedule": 60.0}
+
+# ----- roles: who sees which conversations (inbox/access.py) -------------------------------
+# "team": agents and leads see their teams' conversations, those with no team and their own;
+# "all": every agent sees every conversation (one shared queue). Admins always see everything.
+INBOX_TEAM_VISIBILITY = env("INBOX_TEAM_VISIBILITY", default="team")
+if INBOX_TEAM_VISIBILITY not in ("team", "all"):
+    raise environ.ImproperlyConfigured("INBOX_TEAM_VISIBILITY is 'team' or 'all'")

@@ -13,6 +13,7 @@ urlpatterns = [
     path("qa/", include("inbox.qa.urls")),
     path("settings/audit/", include("inbox.audit.urls")),
     path("settings/people/", include("inbox.people.urls")),
+    path("team/", include("inbox.team_queue.urls")),
     path("", include("agents.urls")),  # before settings/: it serves settings/ai/
     path("settings/", include("inbox.settings_area.urls")),
     # Password reset (and change) pages; login/logout above keep their own options.
@@ -21,3 +22,5 @@ urlpatterns = [
     path("", include("channels_app.twilio.urls")),
     path("", include("channels_app.simulator.urls")),
 ]
+
+handler403 = "inbox.forbidden.permission_denied"  # every 403 says why

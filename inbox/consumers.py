@@ -3,8 +3,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from inbox.access import is_agent
-from inbox.events import INBOX_GROUP, agent_group, conversation_group
+from inbox.access import Viewer, can_see_conversation, is_agent, viewer, viewer_forget
+from inbox.events import INBOX_GROUP, agent_group, audience_admits, conversation_group
 from inbox.models import AgentProfile, Conversation
 from inbox.services.agents import agent_presence_set, agent_seen, agent_typing
 
@@ -17,6 +17,9 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     Client actions: ``watch`` {conversation_id}, ``typing`` {conversation_id, state: start|stop},
     ``presence`` {presence: online|away|offline}, ``heartbeat``. The connection itself marks the
     agent online; closing their last socket marks them offline.
+
+    Only events about conversations the agent may see are delivered (the event's audience,
+    checked against the agent's role and teams read at connect and refreshed on each heartbeat).
     """
 
     async def connect(self):
@@ -25,6 +28,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4403)
             return
         self.user = user
+        self.viewer = await _viewer_fresh(user)
         self.groups_joined = [INBOX_GROUP, agent_group(user.pk)]
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
@@ -53,12 +57,16 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self._presence(content.get("presence"))
         elif action == "heartbeat":
             await database_sync_to_async(agent_seen)(user=self.user)
+            self.viewer = await _viewer_fresh(self.user)  # teams may have changed
         else:
             await self.send_json({"type": "error", "reason": "unknown action"})
 
     async def _watch(self, conversation_id) -> None:
         if not isinstance(conversation_id, int) or not await _conversation_exists(conversation_id):
             await self.send_json({"type": "error", "reason": "no such conversation"})
+            return
+        if not await _conversation_visible(self.user, conversation_id):
+            await self.send_json({"type": "error", "reason": "this conversation belongs to another team's queue"})
             return
         if self.typing_in and self.typing_in != conversation_id:
             await self._typing(self.typing_in, "stop")
@@ -75,8 +83,11 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             await database_sync_to_async(_typing_publish)(self.user, conversation_id, state)
-        except (Conversation.DoesNotExist, PermissionDenied, ValidationError):
+        except (Conversation.DoesNotExist, ValidationError):
             await self.send_json({"type": "error", "reason": "no such conversation"})
+            return
+        except PermissionDenied:
+            await self.send_json({"type": "error", "reason": "this conversation belongs to another team's queue"})
             return
         self.typing_in = conversation_id if state == "start" else None
 
@@ -87,12 +98,26 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "reason": "presence is online, away or offline"})
 
     async def inbox_event(self, message):
+        if not audience_admits(self.viewer, message.get("audience")):
+            return
         await self.send_json(message["event"])
 
 
 @database_sync_to_async
 def _conversation_exists(conversation_id: int) -> bool:
     return Conversation.objects.filter(pk=conversation_id).exists()
+
+
+@database_sync_to_async
+def _conversation_visible(user, conversation_id: int) -> bool:
+    conversation = Conversation.objects.only("team_id", "assignee_id").get(pk=conversation_id)
+    return can_see_conversation(user, conversation)
+
+
+@database_sync_to_async
+def _viewer_fresh(user) -> Viewer:
+    viewer_forget(user)
+    return viewer(user)
 
 
 def _typing_publish(user, conversation_id: int, state: str) -> None:

@@ -23,19 +23,56 @@ def agent_group(user_id: int) -> str:
     return f"agent.{user_id}"
 
 
-def event_publish(*, type: str, op: str, groups: Iterable[str], **ids: int | str | None) -> None:
+def event_publish(
+    *,
+    type: str,
+    op: str,
+    groups: Iterable[str],
+    previously: tuple[int | None, int | None] | None = None,
+    **ids: int | str | None,
+) -> None:
     """Send ``{"type", "op", **ids}`` to ``groups`` once the current transaction commits.
 
     Nothing is sent if the transaction rolls back. A broken channel layer is logged, never
     raised: the data is already committed and clients resync from the database.
+
+    Events about a conversation reach only agents who may see it (inbox/access.py); pass
+    ``previously=(team_id, assignee_id)`` when the change moved it, so those who saw it
+    before hear that it left.
     """
     event = {"type": type, "op": op, **ids}
     targets = tuple(dict.fromkeys(groups))
     webhook_deliveries_record(event=event)  # in this transaction: the outbox commits with the change
-    transaction.on_commit(lambda: _dispatch(targets, event), robust=True)
+    transaction.on_commit(lambda: _dispatch(targets, event, previously=previously), robust=True)
 
 
-def _dispatch(groups: tuple[str, ...], event: dict) -> None:
+def _dispatch(groups: tuple[str, ...], event: dict, previously: tuple[int | None, int | None] | None = None) -> None:
     layer = get_channel_layer()
+    audience = _audience(event, previously)
     for group in groups:
-        async_to_sync(layer.group_send)(group, {"type": "inbox.event", "event": event})
+        message = {"type": "inbox.event", "event": event}
+        if audience is not None and not group.startswith("agent."):  # an agent's own group is addressed to them
+            message["audience"] = audience
+        async_to_sync(layer.group_send)(group, message)
+
+
+def _audience(event: dict, previously) -> list[list[int | None]] | None:
+    """Who may hear an event: ``[[team_id, assignee_id], ...]`` of the conversation now (and
+    before the change); None when the event is not about a conversation. One indexed read."""
+    conversation_id = event.get("conversation_id")
+    if not isinstance(conversation_id, int):
+        return None
+    from inbox.models import Conversation  # events is imported by the models' services
+
+    now = Conversation.objects.filter(pk=conversation_id).values_list("team_id", "assignee_id").first()
+    pairs = [list(now)] if now else []  # a deleted conversation: admins only
+    if previously is not None and list(previously) not in pairs:
+        pairs.append(list(previously))
+    return pairs
+
+
+def audience_admits(viewer, audience: list[list[int | None]] | None) -> bool:
+    """Whether a socket's ``viewer`` (inbox.access.Viewer) may receive an event with this audience."""
+    if audience is None or viewer.sees_all:
+        return True
+    return any(viewer.can_see(team_id=team_id, assignee_id=assignee_id) for team_id, assignee_id in audience)

@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from inbox.access import agent_required
+from inbox.access import agent_required, check_conversation_act
 from inbox.handback import conversation_handback_to_ai
 from inbox.models import Conversation
 from inbox.services import conversation_assign
@@ -28,6 +28,7 @@ def _done(request, pk: int, error: str = ""):
 def conversation_take_over(request, pk: int):
     """The agent takes the conversation; the AI stops answering at once."""
     conversation = get_object_or_404(Conversation, pk=pk)
+    check_conversation_act(request.user, conversation)
     name = request.user.get_full_name() or request.user.get_username()
     conversation_assign(
         conversation=conversation,
@@ -43,6 +44,7 @@ def conversation_take_over(request, pk: int):
 @require_POST
 def conversation_handback(request, pk: int):
     conversation = get_object_or_404(Conversation, pk=pk)
+    check_conversation_act(request.user, conversation)
     try:
         conversation_handback_to_ai(
             conversation=conversation,

@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from inbox.access import conversations_visible_q, viewer
 from inbox.models import (
     AgentProfile,
     Attachment,
@@ -96,8 +97,13 @@ def view_filter(view: str, user) -> Q:
     return VIEWS.get(view, VIEWS["open"])[1]
 
 
+def conversations_visible(user) -> QuerySet[Conversation]:
+    """Every conversation ``user`` may see (inbox/access.py): one WHERE clause, no per-row checks."""
+    return Conversation.objects.filter(conversations_visible_q(user))
+
+
 def _filters(query: ListQuery, user) -> Q:
-    q = view_filter(query.view, user)
+    q = view_filter(query.view, user) & conversations_visible_q(user)
     if query.channel in Channel.values:
         q &= Q(channels__contains=[query.channel])
     if query.team.isdigit():
@@ -119,9 +125,14 @@ def sidebar(user) -> dict:
     One GROUP BY over (status, owner, team, channels, mine) gives every count; Python adds up
     the few hundred groups (cheaper than a dozen FILTERed counts over the whole table).
     """
-    teams = list(Team.objects.order_by("name"))
-    groups = Conversation.objects.values("status", "owner", "team_id", "channels").annotate(
-        n=Count("pk"), mine=Count("pk", filter=Q(assignee=user))
+    teams = Team.objects.order_by("name")
+    if not viewer(user).sees_all:
+        teams = teams.filter(pk__in=viewer(user).team_ids)
+    teams = list(teams)
+    groups = (
+        conversations_visible(user)
+        .values("status", "owner", "team_id", "channels")
+        .annotate(n=Count("pk"), mine=Count("pk", filter=Q(assignee=user)))
     )
     counts = {key: 0 for key in [*VIEWS, "mine"]}
     counts.update({f"team:{t.pk}": 0 for t in teams})
@@ -223,11 +234,14 @@ def conversation_timeline(conversation: Conversation) -> QuerySet[Message]:
     )
 
 
-def customer_panel(customer: Customer, *, exclude_conversation_id: int | None = None) -> dict:
+def customer_panel(customer: Customer, *, user, exclude_conversation_id: int | None = None) -> dict:
+    """The customer's contact points and their other conversations ``user`` may see."""
     return {
         "contact_points": list(customer.contact_points.order_by("kind", "address")),
         "past_conversations": list(
-            customer.conversations.exclude(pk=exclude_conversation_id).order_by("-created_at")[:10]
+            customer.conversations.filter(conversations_visible_q(user))
+            .exclude(pk=exclude_conversation_id)
+            .order_by("-created_at")[:10]
         ),
     }
 
@@ -237,10 +251,10 @@ def agents_for_assignment() -> list[AgentProfile]:
 
 
 def notifications_for(user, limit: int = 20) -> dict:
-    recent = list(
-        Notification.objects.filter(user=user).select_related("conversation__customer").order_by("-created_at")[:limit]
-    )
-    return {"notifications": recent, "unread": Notification.objects.filter(user=user, read_at__isnull=True).count()}
+    # Only about conversations the user may still see (a conversation can move to another team).
+    mine = Notification.objects.filter(user=user).filter(conversations_visible_q(user, "conversation__"))
+    recent = list(mine.select_related("conversation__customer").order_by("-created_at")[:limit])
+    return {"notifications": recent, "unread": mine.filter(read_at__isnull=True).count()}
 
 
 def agents_by_username(usernames: set[str]):
@@ -288,14 +302,21 @@ def _newest_matches(messages: QuerySet[Message], n: int) -> list[int]:
     return ids
 
 
-def search(filters: SearchFilters, *, limit: int = 50) -> dict:
-    """Full-text hits over all messages, best first among the newest SEARCH_WINDOW, and matching
-    customers (3 queries). ``truncated`` says older matches exist beyond the window."""
+def search(filters: SearchFilters, *, user, limit: int = 50) -> dict:
+    """Full-text hits over the messages ``user`` may see, best first among the newest SEARCH_WINDOW,
+    and matching customers. ``truncated`` says older matches exist beyond the window.
+
+    Customers are one shared record; their "latest conversation" link is the latest visible one.
+    """
     text = filters.q.strip()
     if not text:
         return {"messages": [], "customers": [], "truncated": False}
     query = SearchQuery(text, config="simple", search_type="websearch")
-    messages = Message.objects.filter(search_vector=query).exclude(direction="event")
+    messages = (
+        Message.objects.filter(search_vector=query)
+        .filter(conversations_visible_q(user, "conversation__"))
+        .exclude(direction="event")
+    )
     if filters.channel in Channel.values:
         messages = messages.filter(channel=filters.channel)
     if filters.status in Conversation.Status.values:
@@ -328,7 +349,9 @@ def search(filters: SearchFilters, *, limit: int = 50) -> dict:
     customers = []
     if not (filters.channel or filters.status or filters.date_from or filters.date_to):
         by_address = ContactPoint.objects.filter(address__startswith=text.lower().removeprefix("whatsapp:"))
-        latest = Conversation.objects.filter(customer=OuterRef("pk")).order_by("-created_at", "-pk").values("pk")[:1]
+        latest = (
+            conversations_visible(user).filter(customer=OuterRef("pk")).order_by("-created_at", "-pk").values("pk")[:1]
+        )
         # A UNION of two index-backed lookups (name GIN, address prefix); an OR of them scans customers.
         by_name = Customer.objects.annotate(document=SearchVector("name", config="simple")).filter(document=query)
         customers = list(

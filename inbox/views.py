@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_POST
 
 from inbox import selectors
-from inbox.access import agent_required
+from inbox.access import agent_required, check_conversation_see
 from inbox.forms import ComposeForm, ContactPointForm, MergeForm, PriorityForm, SnoozeForm
 from inbox.models import (
     CHANNEL_CONTACT_KIND,
@@ -72,7 +72,7 @@ def sidebar(request):
 @require_GET
 @agent_required
 def conversation_detail(request, pk: int):
-    conversation = _conversation(pk)
+    conversation = _conversation(request, pk)
     actions.conversation_mark_read(conversation=conversation, user=request.user)
     part = request.GET.get("part")
     if request.htmx and part == "live":
@@ -111,16 +111,19 @@ def _list_state(request) -> dict:
     return {"list_query": query, "sorts": selectors.SORTS}
 
 
-def _conversation(pk: int) -> Conversation:
+def _conversation(request, pk: int) -> Conversation:
+    """The conversation, if it exists (404) and the user may see it (403 with the reason)."""
     try:
-        return selectors.conversation_for_page(pk)
+        conversation = selectors.conversation_for_page(pk)
     except Conversation.DoesNotExist:
         raise Http404("No such conversation") from None
+    check_conversation_see(request.user, conversation)
+    return conversation
 
 
 def _conversation_context(request, conversation: Conversation, **extra) -> dict:
     customer = conversation.customer
-    panel = selectors.customer_panel(customer, exclude_conversation_id=conversation.pk)
+    panel = selectors.customer_panel(customer, user=request.user, exclude_conversation_id=conversation.pk)
     reachable = {cp.kind for cp in panel["contact_points"]}
     channels = [c for c in Channel if CHANNEL_CONTACT_KIND[c] in reachable]
     default_channel = conversation.last_inbound_channel or (channels[0].value if channels else "")
@@ -158,14 +161,20 @@ def conversation_action(view):
     @agent_required
     @wraps(view)
     def wrapper(request, pk: int):
-        conversation = _conversation(pk)
+        conversation = _conversation(request, pk)  # 403 before anything about it is shown
         try:
             view(request, conversation)
         except ValidationError as exc:
             return _live(request, conversation, status=400, error=_reason(exc))
         except PermissionDenied as exc:
             return _live(request, conversation, status=403, error=str(exc) or "You may not do that")
-        response = _live(request, _conversation(pk))
+        try:
+            response = _live(request, _conversation(request, pk))
+        except PermissionDenied:
+            # The action moved it out of this agent's sight (e.g. to another team's queue).
+            response = HttpResponse('<p class="notice" role="status">Done: it has left your queues.</p>')
+            if not request.htmx:
+                response = redirect("inbox:home")
         # The acting agent's other panes refresh at once (others hear it over the socket).
         response["HX-Trigger"] = "customer-changed, inbox-counts, list-changed"
         return response
@@ -307,7 +316,8 @@ def _customer_lookup(text: str) -> Customer:
 @agent_required
 def attachment_download(request, pk: int):
     """Serve a stored attachment to agents only; only safe image types display inline."""
-    attachment = get_object_or_404(Attachment, pk=pk)
+    attachment = get_object_or_404(Attachment.objects.select_related("message__conversation"), pk=pk)
+    check_conversation_see(request.user, attachment.message.conversation)
     if attachment.state != Attachment.State.STORED or not attachment.file:
         return HttpResponse("This file is not available yet", status=409, content_type="text/plain")
     inline = attachment.content_type in INLINE_IMAGE_TYPES
@@ -335,7 +345,7 @@ def search(request):
     )
     context = {
         "filters": filters,
-        "results": selectors.search(filters),
+        "results": selectors.search(filters, user=request.user),
         "window": selectors.SEARCH_WINDOW,
         "channels": Channel.choices,
         "statuses": Conversation.Status.choices,

@@ -13,7 +13,7 @@ def capture_events():
     Yields a list of ``(groups, event)`` pairs.
     """
     sent: list[tuple[tuple[str, ...], dict]] = []
-    with mock.patch.object(events, "_dispatch", side_effect=lambda groups, event: sent.append((groups, event))):
+    with mock.patch.object(events, "_dispatch", side_effect=lambda groups, event, **_: sent.append((groups, event))):
         yield sent
 
 

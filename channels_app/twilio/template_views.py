@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 
 from channels_app.models import WhatsAppTemplate
 from channels_app.twilio.templates import whatsapp_template_send
-from inbox.access import agent_required
+from inbox.access import agent_required, check_conversation_see
 from inbox.models import ContactKind, Conversation
 from inbox.services import whatsapp_window
 
@@ -30,6 +30,7 @@ def _context(conversation: Conversation, **extra) -> dict:
 @agent_required
 def whatsapp_panel(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = get_object_or_404(Conversation.objects.select_related("customer"), pk=pk)
+    check_conversation_see(request.user, conversation)
     if request.method != "POST":
         return render(request, "channels_app/_whatsapp_panel.html", _context(conversation))
     template = WhatsAppTemplate.objects.filter(pk=request.POST.get("template"), active=True).first()

@@ -40,6 +40,17 @@ def integration_authenticate(request: HttpRequest) -> Integration:
     return integration
 
 
+def scope_required(method: str) -> str:
+    """Reads need the ``read`` scope, every change ``write`` (documented per operation in openapi.py)."""
+    return "read" if method in ("GET", "HEAD") else "write"
+
+
+def scope_check(integration: Integration, method: str) -> None:
+    needed = scope_required(method)
+    if needed not in integration.scopes:
+        raise ApiError(403, f"This token lacks the '{needed}' scope; an admin can grant it in Settings → Integrations")
+
+
 def json_body(request: HttpRequest) -> dict:
     if len(request.body) > MAX_BODY_BYTES:
         raise ApiError(413, f"Request body over {MAX_BODY_BYTES} bytes")
@@ -68,6 +79,7 @@ def api_view(*methods: str) -> Callable:
             try:
                 request.integration = integration_authenticate(request)
                 request.user = request.integration.user
+                scope_check(request.integration, request.method)
                 return view(request, *args, **kwargs)
             except ApiError as exc:
                 return error(exc.status, exc.reason)

@@ -8,6 +8,14 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
+# What a token may do: "read" = every GET, "write" = every POST (replies, notes, assignment, status).
+API_SCOPES = ["read", "write"]
+
+
+def default_scopes() -> list[str]:
+    return list(API_SCOPES)
+
+
 WEBHOOK_EVENTS = ["conversation.created", "conversation.assigned", "conversation.resolved", "message.created"]
 
 
@@ -26,6 +34,7 @@ class Integration(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="integration")
     token_digest = models.CharField(max_length=64, unique=True)
     token_prefix = models.CharField(max_length=12, help_text="Shown so admins can tell tokens apart")
+    scopes = ArrayField(models.CharField(max_length=10), default=default_scopes, blank=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)

@@ -167,3 +167,20 @@ SPEC = {
         },
     },
 }
+
+
+# Scopes: every operation says which one its token needs (OpenAPI 3.1 lets a bearer scheme
+# list required roles). inbox/api/auth.py enforces the same rule: GET needs read, POST write.
+SPEC["components"]["securitySchemes"]["token"]["description"] = (
+    "An integration token. Each token has scopes (`read`: every GET, `write`: every POST) and reaches "
+    "either every conversation or those of chosen teams (and those with no team), set in Settings → "
+    "Integrations. A missing scope or a conversation out of reach answers 403 with the reason."
+)
+for _operations in SPEC["paths"].values():
+    for _method, _operation in _operations.items():
+        _operation["security"] = [{"token": ["read" if _method == "get" else "write"]}]
+        _operation["x-required-scope"] = "read" if _method == "get" else "write"
+        _operation["responses"]["403"] = {
+            "description": "Not allowed: the token lacks the scope, or the conversation is outside its teams",
+            **_json(_ref("Error")),
+        }

@@ -5,9 +5,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from inbox.api.models import WEBHOOK_EVENTS, Integration, WebhookEndpoint, token_digest
+from inbox.api.models import API_SCOPES, WEBHOOK_EVENTS, Integration, WebhookEndpoint, token_digest
 from inbox.audit.services import audit_record
-from inbox.models import AgentProfile
+from inbox.models import AgentProfile, Team
 
 
 @transaction.atomic
@@ -22,13 +22,42 @@ def integration_create(*, name: str, actor: AbstractBaseUser) -> tuple[Integrati
     user.set_unusable_password()
     user.first_name = name[:150]
     user.save()
-    AgentProfile.objects.create(user=user, role=AgentProfile.Role.AGENT, capacity=0)
+    # Sees every conversation until an admin narrows it to teams (integration_access_set).
+    AgentProfile.objects.create(user=user, role=AgentProfile.Role.ADMIN, capacity=0)
     token = Integration.new_token()
     integration = Integration.objects.create(
         name=name, user=user, token_digest=token_digest(token), token_prefix=token[:10]
     )
     audit_record(actor=actor, action="integration.created", target=integration, after={"name": name})
     return integration, token
+
+
+@transaction.atomic
+def integration_access_set(
+    *, integration: Integration, scopes: list[str], team_ids: list[int], actor: AbstractBaseUser
+) -> Integration:
+    """What a token may do (``read``: GETs, ``write``: POSTs) and which conversations it reaches:
+    no teams = every conversation; else those of the teams (and with no team), as for an agent."""
+    chosen = [s for s in API_SCOPES if s in scopes]
+    if set(scopes) - set(API_SCOPES) or not chosen:
+        raise ValidationError(f"Choose the token's scopes among {', '.join(API_SCOPES)} (revoke it to stop it)")
+    teams = list(Team.objects.filter(pk__in=team_ids))
+    if len(teams) != len(set(team_ids)):
+        raise ValidationError("No such team")
+    profile = AgentProfile.objects.select_for_update().get(user_id=integration.user_id)
+    before = {
+        "scopes": integration.scopes,
+        "role": profile.role,
+        "teams": sorted(profile.teams.values_list("pk", flat=True)),
+    }
+    integration.scopes = chosen
+    integration.save(update_fields=["scopes"])
+    profile.role = AgentProfile.Role.AGENT if teams else AgentProfile.Role.ADMIN
+    profile.save(update_fields=["role"])
+    profile.teams.set(teams)
+    after = {"scopes": chosen, "role": profile.role, "teams": sorted(t.pk for t in teams)}
+    audit_record(actor=actor, action="integration.access", target=integration, before=before, after=after)
+    return integration
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
+from inbox.access import check_conversation_act, check_conversation_see, conversations_visible_q
 from inbox.api.auth import ApiError, api_view, json_body
 from inbox.api.openapi import SPEC
 from inbox.api.serializers import conversation_json, customer_json, message_json
@@ -55,7 +56,7 @@ def customer_detail(request, pk: int):
 
 @api_view("GET")
 def conversation_list(request):
-    conversations = Conversation.objects.all()
+    conversations = Conversation.objects.filter(conversations_visible_q(request.user))  # roles apply to tokens
     status = request.GET.get("status")
     if status:
         if status not in Conversation.Status.values:
@@ -70,12 +71,15 @@ def conversation_list(request):
 
 @api_view("GET")
 def conversation_detail(request, pk: int):
-    return JsonResponse(conversation_json(get_object_or_404(Conversation, pk=pk)))
+    conversation = get_object_or_404(Conversation, pk=pk)
+    check_conversation_see(request.user, conversation)
+    return JsonResponse(conversation_json(conversation))
 
 
 @api_view("GET", "POST")
 def conversation_messages(request, pk: int):
     conversation = get_object_or_404(Conversation.objects.select_related("customer"), pk=pk)
+    check_conversation_act(request.user, conversation)
     if request.method == "GET":
         return _page(request, conversation.messages.all(), message_json, "api:messages", pk=pk)
     data = json_body(request)
@@ -92,6 +96,7 @@ def conversation_messages(request, pk: int):
 @api_view("POST")
 def conversation_notes(request, pk: int):
     conversation = get_object_or_404(Conversation, pk=pk)
+    check_conversation_act(request.user, conversation)
     note = note_add(conversation=conversation, author=request.user, text=_required(json_body(request), "text"))
     return JsonResponse(message_json(note), status=201)
 
@@ -99,6 +104,7 @@ def conversation_notes(request, pk: int):
 @api_view("POST")
 def conversation_assignment(request, pk: int):
     conversation = get_object_or_404(Conversation, pk=pk)
+    check_conversation_act(request.user, conversation)
     data = json_body(request)
     assignee = team = None
     if data.get("assignee_id") is not None:
@@ -118,6 +124,7 @@ def conversation_assignment(request, pk: int):
 @api_view("POST")
 def conversation_status(request, pk: int):
     conversation = get_object_or_404(Conversation, pk=pk)
+    check_conversation_act(request.user, conversation)
     data = json_body(request)
     until = data.get("snoozed_until")
     if until is not None:

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from inbox.access import check_conversation_act
+from inbox.access import check_conversation_act, users_who_see_q
 from inbox.events import agent_group, event_publish
 from inbox.models import AgentProfile, Attachment, Channel, Conversation, Message, Notification
 from inbox.services.messages import message_append_outbound, note_add
@@ -77,7 +77,9 @@ def _mentions_notify(note: Message, actor: AbstractBaseUser) -> None:
         get_user_model()
         .objects.filter(username__in={u for u in usernames} | {u.rstrip(".") for u in usernames})
         .filter(pk__in=AgentProfile.objects.values("user_id"))
+        .filter(users_who_see_q(note.conversation))  # someone who may not see it is not told about it
         .exclude(pk=actor.pk)
+        .distinct()
     )
     who = actor.get_full_name() or actor.get_username()
     for user in mentioned:

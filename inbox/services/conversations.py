@@ -50,6 +50,7 @@ def conversation_assign(
     with transaction.atomic():
         locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
         previous_assignee_id = locked.assignee_id
+        previous_team_id = locked.team_id
         before = audit_snapshot(locked, OWNERSHIP_FIELDS)
         locked.owner = owner
         locked.assignee = assignee
@@ -89,6 +90,7 @@ def conversation_assign(
             groups=groups,
             conversation_id=locked.pk,
             assignee_id=locked.assignee_id,
+            previously=(previous_team_id, previous_assignee_id),
         )
     return locked
 

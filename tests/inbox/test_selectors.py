@@ -51,6 +51,7 @@ def test_a_tampered_cursor_is_refused(agent):
 
 def test_views_filter_and_count(agent):
     team = TeamFactory(name="Billing")
+    agent.teams.add(team)  # an agent sees their teams' conversations (inbox/access.py)
     ConversationFactory(owner="human", assignee=agent.user, channels=["whatsapp"])
     ConversationFactory(owner="ai", team=team, channels=["email", "sms"])
     ConversationFactory(status="snoozed", snoozed_until=timezone.now() + timedelta(hours=1))
@@ -78,7 +79,7 @@ def test_search_ranks_highlights_and_escapes(agent):
                           text="refund for the broken zipper please <script>x</script> 2 < 3 & y").message  # fmt: skip
     note_add(conversation=old.conversation, author=agent.user, text="zipper zipper refund refund")
     MessageFactory(text="nothing relevant")
-    results = search(SearchFilters(q="zipper refund"))
+    results = search(SearchFilters(q="zipper refund"), user=agent.user)
     hits = results["messages"]
     assert [h.direction for h in hits] == ["note", "inbound"]  # denser match ranks first
     highlighted = str(hits[1].highlighted)
@@ -86,7 +87,7 @@ def test_search_ranks_highlights_and_escapes(agent):
     assert "<script>" not in highlighted and "2 &lt; 3 &amp; y" in highlighted
 
 
-def test_search_ranks_within_the_newest_matches_and_reaches_back_in_time(monkeypatch):
+def test_search_ranks_within_the_newest_matches_and_reaches_back_in_time(monkeypatch, agent):
     monkeypatch.setattr("inbox.selectors.SEARCH_WINDOW", 3)
     now = timezone.now()
 
@@ -100,24 +101,24 @@ def test_search_ranks_within_the_newest_matches_and_reaches_back_in_time(monkeyp
     recent = [written(days, "tent") for days in (1, 2)]
     dense_recent = written(3, "tent tent")
 
-    result = search(SearchFilters(q="tent"))
+    result = search(SearchFilters(q="tent"), user=agent.user)
     assert [m.pk for m in result["messages"]] == [dense_recent, *recent]
     assert result["truncated"]  # older matches exist: the page says so
 
     # Few hits in the recent periods: the older periods fill the window, oldest last.
     Message.objects.filter(pk__in=[*recent, dense_recent]).delete()
-    result = search(SearchFilters(q="tent"))
+    result = search(SearchFilters(q="tent"), user=agent.user)
     assert [m.pk for m in result["messages"]] == [ancient, year_old] and not result["truncated"]
 
 
 def test_search_filters_and_finds_customers_by_name_email_and_phone(agent):
     message_receive(channel="email", address="maya@example.com", name="Maya Lopez", text="refund")
     message_receive(channel="sms", address="+14155551012", name="Liam", text="refund")
-    assert [m.channel for m in search(SearchFilters(q="refund", channel="sms"))["messages"]] == ["sms"]
-    assert search(SearchFilters(q="refund", status="resolved"))["messages"] == []
+    assert [m.channel for m in search(SearchFilters(q="refund", channel="sms"), user=agent.user)["messages"]] == ["sms"]
+    assert search(SearchFilters(q="refund", status="resolved"), user=agent.user)["messages"] == []
     tomorrow = timezone.now().date() + timedelta(days=1)
-    assert search(SearchFilters(q="refund", date_from=tomorrow))["messages"] == []
-    assert [c.name for c in search(SearchFilters(q="maya@exa"))["customers"]] == ["Maya Lopez"]
-    assert [c.name for c in search(SearchFilters(q="lopez"))["customers"]] == ["Maya Lopez"]
-    assert [c.name for c in search(SearchFilters(q="+1415555"))["customers"]] == ["Liam"]
-    assert search(SearchFilters(q="maya"))["customers"][0].latest_conversation_id is not None
+    assert search(SearchFilters(q="refund", date_from=tomorrow), user=agent.user)["messages"] == []
+    assert [c.name for c in search(SearchFilters(q="maya@exa"), user=agent.user)["customers"]] == ["Maya Lopez"]
+    assert [c.name for c in search(SearchFilters(q="lopez"), user=agent.user)["customers"]] == ["Maya Lopez"]
+    assert [c.name for c in search(SearchFilters(q="+1415555"), user=agent.user)["customers"]] == ["Liam"]
+    assert search(SearchFilters(q="maya"), user=agent.user)["customers"][0].latest_conversation_id is not None
