@@ -144,3 +144,17 @@ def test_watching_or_typing_in_another_teams_conversation_is_refused(world):
 
 def test_anonymous_sockets_are_still_refused():
     assert connect([(b"origin", b"http://localhost")]) == (False, 4403)
+
+
+def test_the_copilot_socket_refuses_another_teams_conversation(world):
+    headers = _session_headers(world["ana"])
+
+    async def scenario():
+        socket = WebsocketCommunicator(application, "/ws/copilot/", headers=headers)
+        assert (await socket.connect())[0]
+        await socket.send_json_to({"action": "draft", "conversation_id": world["c_sales"].pk})
+        answer = await socket.receive_json_from(timeout=3)
+        await socket.disconnect()
+        return answer
+
+    assert run_async(scenario) == {"type": "error", "reason": "no such conversation"}
