@@ -151,3 +151,13 @@ def test_lists_stay_constant_in_queries_for_a_team_agent(world, django_assert_ma
             MessageFactory(conversation=world["mine"], text="refund")
         with django_assert_max_num_queries(len(small.captured_queries)):
             assert ana.get(url).status_code == 200, url
+
+
+def test_moving_a_conversation_to_another_team_answers_that_it_left_the_agents_queues(world):
+    ana = _client(world["ana"])
+    url = reverse("inbox:assign", args=[world["mine"].pk])
+    response = ana.post(url, {"target": f"team:{world['sales'].pk}"}, **HTMX)
+    assert response.status_code == 200 and "it has left your queues" in response.content.decode()
+    world["mine"].refresh_from_db()
+    assert world["mine"].team == world["sales"]
+    assert ana.get(reverse("inbox:conversation", args=[world["mine"].pk])).status_code == 403
