@@ -31,6 +31,7 @@ AGENTS = [
     ("dev", "Dev Patel", "Billing"),
 ]
 AGENT_PASSWORD = "inbox-agent"  # noqa: S105 - printed demo login
+DEMO_LEAD = "chloe"  # a team lead (Billing)
 
 FIRST = ["Maya", "Liam", "Sofia", "Noah", "Emma", "Lucas", "Olivia", "Mateo", "Amara", "Kenji",
          "Priya", "Jonas", "Fatima", "Diego", "Hannah", "Yusuf", "Chen", "Isla", "Tomas", "Zara"]  # fmt: skip
@@ -101,6 +102,8 @@ def demo_load(*, seed: int = 7, customers: int = 20, conversations: int = 60) ->
         profile = AgentProfile.objects.create(user=user, presence=rng.choice(["online", "online", "away"]))
         profile.teams.add(teams[team])
         agents.append(user)
+    # Chloe leads Billing: /team/ shows her the team queue (roles, inbox/access.py).
+    AgentProfile.objects.filter(user__username=DEMO_LEAD).update(role=AgentProfile.Role.LEAD)
 
     for title, body in ARTICLES:
         Article.objects.create(title=title, body=body)

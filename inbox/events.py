@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
 
 from inbox.api.webhooks import webhook_deliveries_record
@@ -48,7 +49,9 @@ def event_publish(
 
 def _dispatch(groups: tuple[str, ...], event: dict, previously: tuple[int | None, int | None] | None = None) -> None:
     layer = get_channel_layer()
-    audience = _audience(event, previously)
+    # Only agents' shared groups need an audience: not with one shared queue, not for one agent.
+    shared = [g for g in groups if not g.startswith("agent.")]
+    audience = _audience(event, previously) if shared and settings.INBOX_TEAM_VISIBILITY != "all" else None
     for group in groups:
         message = {"type": "inbox.event", "event": event}
         if audience is not None and not group.startswith("agent."):  # an agent's own group is addressed to them

@@ -19,7 +19,7 @@ def index(request):
     check_lead(request.user)
     teams = selectors.teams_managed(request.user)
     if not teams:
-        raise PermissionDenied("You lead no team yet; an admin adds you to one")
+        raise PermissionDenied("No team to manage yet: an admin creates teams and adds leads to them")
     return redirect("team_queue:queue", team_id=teams[0].pk)
 
 

@@ -103,9 +103,13 @@ def delivery_tick(message):
 
 @register.simple_tag
 def notification_unread(user) -> int:
+    from inbox.access import conversations_visible_q
     from inbox.models import Notification
 
-    return Notification.objects.filter(user=user, read_at__isnull=True).count() if user.is_authenticated else 0
+    if not user.is_authenticated:
+        return 0
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    return unread.filter(conversations_visible_q(user, "conversation__")).count()  # as the list shows them
 
 
 @register.simple_tag

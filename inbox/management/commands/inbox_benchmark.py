@@ -19,7 +19,7 @@ from django_htmx.middleware import HtmxDetails
 
 from inbox import views
 from inbox.models import AgentProfile, Conversation, Message
-from inbox.selectors import ListQuery, conversation_page
+from inbox.selectors import ListQuery, conversation_page, conversations_visible
 
 
 class Command(BaseCommand):
@@ -27,10 +27,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--runs", type=int, default=5)
+        parser.add_argument("--user", default="", help="Username to measure as (default: the first agent)")
 
     def handle(self, *args, runs: int, **options):
         user = get_user_model().objects.get(pk=AgentProfile.objects.order_by("pk").values("user_id")[:1])
-        busy = Conversation.objects.order_by("-pk").first()
+        if options["user"]:  # e.g. a team agent: lists filtered by the visibility policy
+            user = get_user_model().objects.get(username=options["user"])
+        self.stdout.write(f"as {user.get_username()}\n")
+        busy = conversations_visible(user).order_by("-pk").first()  # one this user may open
         second = conversation_page(user=user, query=ListQuery(sort="newest"), limit=50).next_cursor
         self.stdout.write(f"{Conversation.objects.count():,} conversations, {Message.objects.count():,} messages\n")
         pages = [

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from inbox.demo import ADMIN, AGENT_PASSWORD, AGENTS
+from inbox.demo import ADMIN, AGENT_PASSWORD, AGENTS, DEMO_LEAD
 
 
 class Command(BaseCommand):
@@ -39,6 +39,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"\n  Support inbox: {url}\n")
             + f"  admin login:  {ADMIN[0]} / {ADMIN[2]}\n"
             + f"  agent logins: {', '.join(a[0] for a in AGENTS)} / {AGENT_PASSWORD}\n"
+            + f"  team lead:    {DEMO_LEAD} (the Billing queue at {url}team/)\n"
             + f"  customer simulator: {url}simulator/  (storefront with the chat widget: {url}demo/store/)\n"
             + "  Ctrl-C stops everything (the embedded PostgreSQL and Redis too).\n"
         )
