@@ -73,6 +73,11 @@ EXPECTED = {
     "team_queue:capacity": (TEAM_LEAD, "post"),
     "team_queue:presence": (TEAM_LEAD, "post"),
     # admins
+    "people:index": (ADMIN, "get"),
+    "people:invite": (ADMIN, "post"),
+    "people:agent": (ADMIN, "post"),
+    "people:team_new": (ADMIN, "post"),
+    "people:team": (ADMIN, "post"),
     "qa:queue": (ADMIN, "get"),
     "qa:acknowledge": (ADMIN, "post"),
     "qa:gap_close": (ADMIN, "post"),
