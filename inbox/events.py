@@ -4,6 +4,7 @@ Only services call ``event_publish``. Browsers treat an event as a hint to refet
 partial it names, so payloads carry ids, never customer text.
 """
 
+import asyncio
 from collections.abc import Iterable
 
 from asgiref.sync import async_to_sync
@@ -52,11 +53,18 @@ def _dispatch(groups: tuple[str, ...], event: dict, previously: tuple[int | None
     # Only agents' shared groups need an audience: not with one shared queue, not for one agent.
     shared = [g for g in groups if not g.startswith("agent.")]
     audience = _audience(event, previously) if shared and settings.INBOX_TEAM_VISIBILITY != "all" else None
+    sends = []
     for group in groups:
         message = {"type": "inbox.event", "event": event}
         if audience is not None and not group.startswith("agent."):  # an agent's own group is addressed to them
             message["audience"] = audience
-        async_to_sync(layer.group_send)(group, message)
+        sends.append((group, message))
+    async_to_sync(_group_send_all)(layer, sends)
+
+
+async def _group_send_all(layer, sends: list[tuple[str, dict]]) -> None:
+    # One trip into async for all groups: each async_to_sync costs a thread hop and a loop.
+    await asyncio.gather(*(layer.group_send(group, message) for group, message in sends))
 
 
 def _audience(event: dict, previously) -> list[list[int | None]] | None:

@@ -1,7 +1,9 @@
-"""Realtime fan-out: from an inbound message to its event on N connected agent sockets."""
+"""Realtime fan-out: from a visitor's chat message to its event on N agent sockets and the visitor's
+other tab."""
 
 import asyncio
 import json
+import secrets
 import time
 
 import aiohttp
@@ -10,10 +12,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
 
-from inbox.models import AgentProfile, Channel
+from inbox.models import AgentProfile
 from inbox.progress import Progress
-from inbox.services import message_receive
 from tests.bench.report import percentiles
+
+# The widget allows 10 messages per 10 s per socket; probes keep under it.
+RATE_GAP = 1.05
 
 
 def _agent_cookie() -> str:
@@ -27,46 +31,106 @@ def _agent_cookie() -> str:
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
 
+async def _receive(ws, matches, deadline: float) -> float | None:
+    """When the first frame for which ``matches(frame)`` holds arrives on ``ws`` (None: never)."""
+    while time.time() < deadline:
+        try:
+            msg = await ws.receive(timeout=max(0.01, deadline - time.time()))
+        except TimeoutError:
+            return None
+        if msg.type != aiohttp.WSMsgType.TEXT:
+            return None
+        if matches(json.loads(msg.data)):
+            return time.time()
+    return None
+
+
 async def _run(ports: list[int], sockets: int, messages: int) -> dict:
+    """A visitor writes in the chat widget (web process 0); the message must reach every agent
+    socket (spread over all web processes) and the visitor's other open tab (the last process)."""
     cookie = await sync_to_async(_agent_cookie)()
     headers = {"Cookie": cookie, "Origin": "http://localhost"}
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as http:
         connecting = Progress(f"connect {sockets}", sockets)
-        connections = []
+        agents = []
         for i in range(sockets):
             port = ports[i % len(ports)]
-            connections.append(await http.ws_connect(f"http://127.0.0.1:{port}/ws/inbox/", headers=headers))
+            agents.append(await http.ws_connect(f"http://127.0.0.1:{port}/ws/inbox/", headers=headers))
             if (i + 1) % 50 == 0 or i + 1 == sockets:
                 connecting.update(i + 1)
-        probing = Progress(f"fan-out {sockets}", messages)
-        latencies: list[float] = []
-        missed = 0
-        for n in range(messages):
+        widget_url = "http://127.0.0.1:{}/ws/widget/"
+        tab = await http.ws_connect(widget_url.format(ports[0]), headers={"Origin": "http://localhost"})
+        await tab.send_json({"action": "hello", "token": None})
+        token = (await tab.receive_json())["token"]
+        await tab.send_json({"action": "send", "text": "Hello, a question", "client_id": secrets.token_hex(8)})
+        await tab.receive_json(timeout=10)  # "sent": the conversation exists
+        other_tab = await http.ws_connect(widget_url.format(ports[-1]), headers={"Origin": "http://localhost"})
+        await other_tab.send_json({"action": "hello", "token": token})
+        await other_tab.receive_json(timeout=10)  # the session: it now follows the conversation
+        await asyncio.sleep(0.5)  # the first message's events drain
 
-            async def arrival(ws, marker: str) -> float | None:
-                deadline = time.time() + 10
+        probing = Progress(f"fan-out {sockets}", messages)
+        agent_ms: list[float] = []
+        widget_ms: list[float] = []
+        missed = widget_missed = 0
+        for n in range(messages):
+            text = f"Fan-out probe {n}"
+            deadline = time.time() + 10
+            probe: dict = {}  # the probe's message id, once the widget acknowledges it
+
+            async def agent_arrival(ws, probe=probe, deadline=deadline) -> float | None:
+                # Other events of the conversation (routing notes) also arrive: wait for the probe's id.
+                seen: dict = {}
                 while time.time() < deadline:
-                    msg = await ws.receive(timeout=max(0.01, deadline - time.time()))
+                    if probe.get("id") in seen:
+                        return seen[probe["id"]]
+                    try:
+                        msg = await ws.receive(timeout=0.05)
+                    except TimeoutError:
+                        continue
                     if msg.type != aiohttp.WSMsgType.TEXT:
                         return None
                     event = json.loads(msg.data)
-                    if event.get("type") == "message" and event.get("message_id") == marker:
-                        return time.time()
+                    if event.get("type") == "message" and event.get("op") == "created":
+                        seen[event.get("message_id")] = time.time()
                 return None
 
+            def ours(e: dict, text: str = text) -> bool:
+                return e.get("type") == "message" and e["message"].get("text") == text
+
+            async def acknowledged(probe=probe) -> None:
+                while True:
+                    frame = await tab.receive_json(timeout=10)
+                    if frame.get("type") == "sent":
+                        probe["id"] = frame["message"]["id"]
+                        return
+
             started = time.time()
-            received = await sync_to_async(message_receive)(
-                channel=Channel.SMS, address=f"+1555300{n % 10000:04d}", text="Fan-out probe"
+            await tab.send_json({"action": "send", "text": text, "client_id": secrets.token_hex(8)})
+            *arrivals, tab_arrival, _ = await asyncio.gather(
+                *(agent_arrival(ws) for ws in agents), _receive(other_tab, ours, deadline), acknowledged()
             )
-            # The event may land before message_receive returns; sockets buffer it.
-            arrivals = await asyncio.gather(*(arrival(ws, received.message.pk) for ws in connections))
-            latencies += [(a - started) * 1000 for a in arrivals if a is not None]
+            agent_ms += [(a - started) * 1000 for a in arrivals if a is not None]
             missed += sum(a is None for a in arrivals)
+            if tab_arrival is None:
+                widget_missed += 1
+            else:
+                widget_ms.append((tab_arrival - started) * 1000)
             probing.advance()
-        for ws in connections:
+            await asyncio.sleep(max(0.0, RATE_GAP - (time.time() - started)))
+        for ws in [*agents, tab, other_tab]:
             await ws.close()
-    return {"sockets": sockets, "web_processes": len(ports), "missed": missed, **percentiles(latencies)}
+    widget = percentiles(widget_ms)
+    return {
+        "sockets": sockets,
+        "web_processes": len(ports),
+        "missed": missed,
+        **{k: v for k, v in percentiles(agent_ms).items() if k != "mean"},
+        "widget_p50": widget["p50"],
+        "widget_p95": widget["p95"],
+        "widget_missed": widget_missed,
+    }
 
 
 def run(stack, sizes: list[int], messages: int) -> dict:
@@ -75,7 +139,7 @@ def run(stack, sizes: list[int], messages: int) -> dict:
         rows.append(asyncio.run(_run(stack.web_ports, sockets, messages)))
         memory[sockets] = stack.rss_mb()
     return {
-        "title": "Realtime fan-out (ms from inbound message to the event on every agent socket)",
+        "title": "Realtime fan-out (ms from a widget chat message to every agent socket and the visitor's other tab)",
         "rows": rows,
         "memory_mb": memory,
         "chart": {
