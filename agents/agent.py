@@ -12,6 +12,7 @@ human took over is dropped.
 
 import logging
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -141,12 +142,14 @@ def _mark_resolved(conversation: Conversation, how: str) -> AgentOutcome:
     return AgentOutcome(Action.RESOLVED, how)
 
 
-def ai_agent_reply(*, conversation: Conversation) -> AgentOutcome:
+def ai_agent_reply(*, conversation: Conversation, deadline: float | None = None) -> AgentOutcome:
     """Answer the customer's newest message, hand off, or mark the conversation resolved.
 
-    Idempotent: a message already answered is not answered twice. Safe to call for a
-    conversation the AI does not own (it does nothing).
+    Model calls must finish before ``deadline`` (a ``time.time()``; default: the reply deadline from
+    now), else a human takes over. Idempotent: a message already answered is not answered twice.
+    Safe to call for a conversation the AI does not own (it does nothing).
     """
+    deadline = deadline or time.time() + settings.AI_REPLY_DEADLINE_SECONDS
     conversation = Conversation.objects.select_related("customer").get(pk=conversation.pk)
     if conversation.owner != Conversation.Owner.AI or conversation.status == Conversation.Status.RESOLVED:
         return AgentOutcome(Action.SKIPPED, "the AI agent does not own this conversation")
@@ -165,7 +168,7 @@ def ai_agent_reply(*, conversation: Conversation) -> AgentOutcome:
 
     text = last.text or ""
     c = last.classification if last.classification and "error" not in last.classification else None
-    c = c or message_classify(message=last)
+    c = c or message_classify(message=last, deadline=deadline)
     intent = c.get("intent", "")
 
     if intent == "human_request" or ASKS_FOR_PERSON.search(text):
@@ -199,6 +202,7 @@ def ai_agent_reply(*, conversation: Conversation) -> AgentOutcome:
             schema=ANSWER_SCHEMA,
             schema_name="agent_reply",
             conversation_id=conversation.pk,
+            deadline=deadline,
         )
     except LLMError as exc:
         why = "the AI model timed out" if exc.timeout else "the AI model failed"

@@ -59,8 +59,9 @@ def _clean(raw: dict, intents: list[str]) -> dict:
     }
 
 
-def message_classify(*, message: Message) -> dict:
-    """Classify ``message``, store the result on ``message.classification`` and return it. Never raises."""
+def message_classify(*, message: Message, deadline: float | None = None) -> dict:
+    """Classify ``message`` (before ``deadline``, a ``time.time()``, if given), store the result on
+    ``message.classification`` and return it. Never raises."""
     try:
         status = ai_status()
         if not status["ready"]:
@@ -82,6 +83,7 @@ def message_classify(*, message: Message) -> dict:
             schema=classification_schema(names),
             schema_name="classification",
             conversation_id=message.conversation_id,
+            deadline=deadline,
         )
         result = _clean(raw, names)
     except (LLMError, DatabaseError, ValueError, TypeError) as exc:

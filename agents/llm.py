@@ -35,13 +35,20 @@ class StreamResult:
     extra: dict = field(default_factory=dict)
 
 
-def llm_client() -> openai.OpenAI:
+def llm_client(*, deadline: float | None = None) -> openai.OpenAI:
+    """A client whose timeout and retries fit before ``deadline`` (a ``time.time()``), if given."""
+    timeout, retries = settings.AI_TIMEOUT_SECONDS, settings.AI_MAX_RETRIES
+    if deadline is not None:
+        remaining = deadline - time.time()
+        if remaining < 1:
+            raise LLMError("no time was left to ask the model", timeout=True)
+        timeout, retries = min(timeout, remaining), 0
     # A placeholder key for keyless local servers (llama.cpp, Ollama): the SDK insists on one.
     return openai.OpenAI(
         api_key=settings.OPENAI_API_KEY or "local-no-key",
         base_url=settings.OPENAI_BASE_URL or None,
-        timeout=settings.AI_TIMEOUT_SECONDS,
-        max_retries=settings.AI_MAX_RETRIES,
+        timeout=timeout,
+        max_retries=retries,
     )
 
 
@@ -157,13 +164,21 @@ def _response_format(schema: dict, schema_name: str) -> dict:
 
 
 def chat_structured(
-    *, purpose: str, messages: list[dict], schema: dict, schema_name: str, conversation_id: int | None = None
+    *,
+    purpose: str,
+    messages: list[dict],
+    schema: dict,
+    schema_name: str,
+    conversation_id: int | None = None,
+    deadline: float | None = None,
 ) -> dict:
-    """An answer that must be a JSON object matching ``schema`` (structured output). Raises LLMError."""
+    """An answer that must be a JSON object matching ``schema`` (structured output), before
+    ``deadline`` if given. Raises LLMError."""
     model = settings.AI_CHAT_MODEL
     started = time.monotonic()
+    client = llm_client(deadline=deadline)
     try:
-        response = llm_client().chat.completions.create(
+        response = client.chat.completions.create(
             model=model,
             messages=messages,
             temperature=0,

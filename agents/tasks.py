@@ -16,12 +16,13 @@ log = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
-def ai_agent_respond(conversation_id: int) -> str:
-    """Let the AI agent answer (or hand off) the conversation's newest customer message."""
+def ai_agent_respond(conversation_id: int, deadline: float | None = None) -> str:
+    """Let the AI agent answer (or hand off) the conversation's newest customer message, its model
+    calls done by ``deadline`` (a ``time.time()``, set when the customer's message was processed)."""
     conversation = Conversation.objects.filter(pk=conversation_id).first()
     if conversation is None:
         return "missing"
-    outcome = agent.ai_agent_reply(conversation=conversation)
+    outcome = agent.ai_agent_reply(conversation=conversation, deadline=deadline)
     log.info("AI agent on conversation %s: %s (%s)", conversation_id, outcome.action, outcome.reason)
     return outcome.action
 

@@ -255,6 +255,9 @@ if AI_LOCAL_MODEL:
 AI_CHAT_MODEL = env("AI_CHAT_MODEL", default="smollm2" if AI_LOCAL_MODEL else "gpt-4o-mini")
 AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS", default=60.0 if AI_LOCAL_MODEL else 30.0)
 AI_MAX_RETRIES = env.int("AI_MAX_RETRIES", default=1)
+# A customer writing to the AI agent gets an answer or a human within this many seconds, whatever
+# the model does (classification and the reply share it; a hanging model means a handoff).
+AI_REPLY_DEADLINE_SECONDS = env.float("AI_REPLY_DEADLINE_SECONDS", default=25.0)
 AI_MAX_TOKENS = env.int("AI_MAX_TOKENS", default=300 if AI_LOCAL_MODEL else 800)
 # Structured output: "json_schema" (OpenAI, vLLM, Ollama) or "json_object_schema" (llama.cpp's server:
 # {"type": "json_object", "schema": ...}, grammar-constrained).

@@ -1,6 +1,9 @@
 """Celery tasks of the inbox: take ids, call services, safe to run twice."""
 
+import time
+
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError, transaction
 
 from inbox.models import Conversation, Message
@@ -19,14 +22,17 @@ def inbound_message_process(message_id: int) -> None:
     message = Message.objects.select_related("conversation").filter(pk=message_id).first()
     if message is None or message.metadata.get("csat_rating") is not None:
         return  # a survey answer is recorded already; it asks nothing of anyone
+    # One budget for the model calls of this message: an answer or a human within it.
+    deadline = time.time() + settings.AI_REPLY_DEADLINE_SECONDS
     if "intent" not in message.classification:
-        message_classify(message=message)  # never raises: a failure leaves {"error": ...}, rules then skip it
+        # Never raises: a failure leaves {"error": ...}, rules then skip it.
+        message_classify(message=message, deadline=deadline)
     conversation_route(message=message)
     sla_timers_refresh(conversation=message.conversation)
     conversation = Conversation.objects.get(pk=message.conversation_id)
     if conversation.owner == Conversation.Owner.AI:
         # Its own task: the model may take seconds, and routing must not wait for it.
-        transaction.on_commit(lambda: ai_agent_respond.delay(conversation.pk))
+        transaction.on_commit(lambda: ai_agent_respond.delay(conversation.pk, deadline=deadline))
 
 
 @shared_task(acks_late=True)
