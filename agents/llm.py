@@ -106,13 +106,16 @@ def chat_stream(
 ) -> Iterator[str]:
     """Yield the answer's text pieces as the model produces them (a person is waiting).
 
-    Raises LLMError, also mid-stream. The call is recorded when the stream ends.
+    A model that says nothing for AI_REPLY_DEADLINE_SECONDS is given up on, without a retry: the
+    agent gets an error in time to write the reply themselves. Raises LLMError, also mid-stream.
+    The call is recorded when the stream ends.
     """
     model = settings.AI_CHAT_MODEL
     started = time.monotonic()
     usage = None
+    client = llm_client(deadline=time.time() + settings.AI_REPLY_DEADLINE_SECONDS)
     try:
-        stream = llm_client().chat.completions.create(
+        stream = client.chat.completions.create(
             model=model,
             messages=messages,
             temperature=0.2,

@@ -9,7 +9,8 @@ from agents.defaults import intents_ensure_defaults
 from inbox.models import Channel, Conversation, Message
 from inbox.services import message_receive
 from tests.agents.kb import kb_load
-from tests.factories import RoutingRuleFactory
+from tests.agents.test_consumers import _headers, converse
+from tests.factories import AgentFactory, RoutingRuleFactory
 
 pytestmark = [pytest.mark.resilience, pytest.mark.django_db(transaction=True)]
 
@@ -51,3 +52,19 @@ def test_an_ai_owned_conversation_goes_to_a_human_within_the_deadline(whatsapp_t
     assert not conversation.messages.filter(direction="outbound", author_kind=Message.Author.AI).exists()
     reason = "the AI model timed out" if outage == "hanging" else "the AI model failed"
     assert any(reason in text for text in _handoff_events(conversation)), _handoff_events(conversation)
+
+
+def test_the_copilot_tells_the_agent_when_the_model_hangs(openai_standin, settings):
+    settings.AI_REPLY_DEADLINE_SECONDS = 2
+    settings.AI_TIMEOUT_SECONDS = 60
+    openai_standin.script(delay=30, chunks=["too ", "late"], times=0)
+    message = message_receive(channel=Channel.EMAIL, address="maya@example.com", text="Hello?")
+
+    started = time.monotonic()
+    _, _, received = converse(
+        _headers(AgentFactory().user), {"action": "draft", "conversation_id": message.message.conversation_id}
+    )
+
+    assert time.monotonic() - started < settings.AI_REPLY_DEADLINE_SECONDS + 3
+    assert received[-1]["type"] == "error" and "did not answer" in received[-1]["reason"]
+    assert "timed out" in received[-1]["reason"].lower()
