@@ -53,7 +53,13 @@ def _requests(rate: int, seconds: float, run: str, outbound: list[str]) -> tuple
         roll = rng.random()
         if roll < 0.1 and outbound:
             sid = rng.choice(outbound)
-            form = {"MessageSid": sid, "MessageStatus": rng.choice(STATUSES), "AccountSid": settings.TWILIO_ACCOUNT_SID}
+            form = {
+                "MessageSid": sid,
+                "MessageStatus": rng.choice(STATUSES),
+                "AccountSid": settings.TWILIO_ACCOUNT_SID,
+                "From": f"whatsapp:{settings.TWILIO_WHATSAPP_FROM}",
+                "To": "whatsapp:+15557000000",
+            }
             path = status_path
         else:
             if roll < 0.2 and sids:
