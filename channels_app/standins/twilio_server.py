@@ -89,6 +89,7 @@ class TwilioStandin:
         self.webhook_url = webhook_url
         self.numbers = {"whatsapp": whatsapp_number, "sms": sms_number}
         self.callback_delay = callback_delay  # None: send no status callbacks
+        self.answer_delay = 0.0  # seconds between accepting a message and answering (tests: a slow network)
         self.messages: dict[str, Sent] = {}
         self.inbound: list[dict] = []
         self.media: dict[str, tuple[str, bytes]] = {}
@@ -364,6 +365,7 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         form = dict(urllib.parse.parse_qsl(self._body().decode(), keep_blank_values=True))
         status, payload = state.message_create(form)
+        time.sleep(state.answer_delay)
         return self._send(status, payload)
 
     def _control(self, path: str) -> None:
