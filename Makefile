@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint format stop status browser clean bench localmodel
+.PHONY: run test test-resilience lint format stop status browser clean bench localmodel
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ test: $(STAMP) browser localmodel  ## lint, then the whole suite on real Postgre
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	REQUIRE_LOCAL_MODEL=1 $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+test-resilience: $(STAMP) browser  ## only the fault tests (also part of `make test`): outages, kills, storms, hostile input
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m resilience $(PYTEST_ARGS)
 
 bench: $(STAMP)  ## measure the real stack; report in var/bench/ (BENCH_ARGS=--quick for a smoke run)
 	$(BIN)/python -m tests.bench $(BENCH_ARGS)

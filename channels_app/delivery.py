@@ -95,6 +95,10 @@ def message_deliver(self, message_id: int) -> str:
                 message_id=message_id, reason=f"Gave up after {self.request.retries + 1} tries: {reason}"
             )
             return "gave up"
+        if self.request.is_eager:
+            # Run inline (CELERY_TASK_ALWAYS_EAGER): returning the Retry makes Celery run the next try
+            # now, instead of raising it into whoever enqueued the delivery.
+            return self.retry(countdown=retry_delay(self.request.retries), throw=False)
         raise self.retry(countdown=retry_delay(self.request.retries))
     return reason
 

@@ -69,12 +69,15 @@ def message_delivery_accepted(*, message_id: int, external_id: str, status: str 
     with transaction.atomic():
         message = Message.objects.select_for_update().get(pk=message_id)
         message.external_id = external_id
-        message.error_code = message.error_message = ""
-        fields = ["external_id", "error_code", "error_message"]
-        if message.delivery_status in (D.PENDING, D.SENDING):
-            # A callback may have arrived first (matched by message id): never move back.
+        fields = ["external_id"]
+        # A callback may have arrived first (matched by message id): never move back. A failure
+        # we declared ourselves (no provider code: the recovery could not confirm it) yields to
+        # the provider's word that it has the message.
+        unconfirmed = message.delivery_status in FAILURES and not message.error_code
+        if message.delivery_status in (D.PENDING, D.SENDING) or unconfirmed:
             message.delivery_status = status if status in RANK else D.QUEUED
-            fields.append("delivery_status")
+            message.error_code = message.error_message = ""
+            fields += ["delivery_status", "error_code", "error_message"]
         message.save(update_fields=fields)
         _publish(message)
     return message

@@ -114,16 +114,7 @@ def test_recovery_requeues_a_pending_message_whose_task_was_lost(standin):
     assert len(standin.sent_to("+15551234567")) == 1
 
 
-@pytest.fixture
-def eager_retries(monkeypatch):
-    """Let Celery's eager mode run a task's retries inline (instead of raising Retry)."""
-    from config.celery import app
-
-    monkeypatch.setitem(app.conf, "task_eager_propagates", False)
-    monkeypatch.setattr(delivery, "retry_delay", lambda retries: 0)
-
-
-def test_transient_twilio_errors_are_retried_and_the_message_still_goes_out_once(standin, settings, eager_retries):
+def test_transient_twilio_errors_are_retried_and_the_message_still_goes_out_once(standin, settings):
     settings.DELIVERY_MAX_RETRIES = 3
     standin.failures.append({"status": 503, "code": 20503, "count": 1, "message": "Service unavailable"})
     standin.failures.append({"status": 429, "code": 20429, "count": 1, "message": "Too many requests"})
@@ -134,11 +125,11 @@ def test_transient_twilio_errors_are_retried_and_the_message_still_goes_out_once
     assert len(standin.sent_to("+15551234567")) == 1
 
 
-def test_transient_errors_that_never_end_fail_the_message_after_the_retries(standin, settings, eager_retries):
+def test_transient_errors_that_never_end_fail_the_message_after_the_retries(standin, settings):
     settings.DELIVERY_MAX_RETRIES = 2
     standin.failures.append({"status": 500, "code": 20500, "count": 10, "message": "Internal Server Error"})
     message = reply(phone_conversation(inbound_at=timezone.now()))
-    message_deliver.apply(args=[message.pk])
+    message_deliver.delay(message.pk)  # inline in tests: the retries run now and nothing is raised to us
     message.refresh_from_db()
     assert message.delivery_status == D.FAILED
     assert message.error_message.startswith("Gave up after 3 tries")

@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from channels_app.delivery import delivery_recover
+from channels_app.delivery import delivery_recover, message_deliver
 from channels_app.standins.twilio_server import TwilioStandin
 from config.celery import app
 from inbox.models import Channel, Message
@@ -22,6 +22,14 @@ from tests.browser import test_database_url as database_url
 
 pytestmark = [pytest.mark.resilience, pytest.mark.django_db(transaction=True)]
 D = Message.Delivery
+
+
+@pytest.fixture
+def via_broker():
+    """This test's process enqueues like production (the suite runs tasks inline otherwise)."""
+    app.conf.task_always_eager = False
+    yield
+    app.conf.task_always_eager = True
 
 
 @pytest.fixture
@@ -63,15 +71,15 @@ def _unsettled() -> int:
     return Message.objects.filter(direction="outbound", delivery_status__in=[D.PENDING, D.SENDING]).count()
 
 
-def test_killed_workers_never_send_twice_and_leave_nothing_stuck(slow_twilio, tmp_path):
+def test_killed_workers_never_send_twice_and_leave_nothing_stuck(slow_twilio, via_broker, tmp_path):
     conversation = message_receive(channel=Channel.WHATSAPP, address="+15557770001", text="hi").message.conversation
     outbound = Message.objects.bulk_create(
         Message(conversation=conversation, channel=Channel.WHATSAPP, direction=Message.Direction.OUTBOUND,
                 author_kind=Message.Author.AGENT, text=f"Reply number {i}", delivery_status=D.PENDING)
         for i in range(16)
     )  # fmt: skip
-    for message in outbound:  # through the broker, not eagerly: real workers take them
-        app.send_task("channels_app.delivery.message_deliver", args=[message.pk])
+    for message in outbound:  # through the broker: real workers take them
+        message_deliver.delay(message.pk)
 
     log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed below
     try:
@@ -99,7 +107,12 @@ def test_killed_workers_never_send_twice_and_leave_nothing_stuck(slow_twilio, tm
     assert _unsettled() == 0, (tmp_path / "worker.log").read_text()[-3000:]
     for message in Message.objects.filter(pk__in=[m.pk for m in outbound]):
         if message.delivery_status == D.FAILED:
-            assert message.error_message  # visibly, with the reason
+            assert message.error_message, (
+                message.pk,
+                message.error_code,
+                message.metadata,
+                message.external_id,
+            )  # visibly
         else:
             assert message.delivery_status == D.QUEUED and creates.get(message.text) == 1 and message.external_id
     sent = Message.objects.filter(pk__in=[m.pk for m in outbound], delivery_status=D.QUEUED).count()
