@@ -129,9 +129,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "metrics-facts": {"task": "inbox.metrics.tasks.conversation_facts_refresh_task", "schedule": 60.0},
     "qa-scan": {"task": "inbox.qa.tasks.qa_scan_task", "schedule": 60.0},
 }
-CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE["sla-check"] = {"task": "inbox.tasks.sla_check_due", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["backlog-drain"] = {"task": "inbox.tasks.backlog_drain_all", "schedule": 60.0}
+# Inbound messages whose pipeline task never ran (the broker was down when they arrived).
+CELERY_BEAT_SCHEDULE["inbound-sweep"] = {"task": "inbox.tasks.inbound_unprocessed_sweep", "schedule": 60.0}
 
 # ----- auth, i18n, static ---------------------------------------------------------------
 
