@@ -7,6 +7,7 @@ Protocol (JSON). The first frame must be ``hello``; nothing else is accepted bef
   -> {"action": "typing", "typing": bool}           <- {"type": "typing", "typing": bool}  (an agent)
   -> {"action": "received"|"seen", "message_ids"}   marks our replies delivered / read
   -> {"action": "offline_email", "email"}           <- {"type": "offline_email", "status", "email"}
+  -> {"action": "rate", "survey", "rating", "comment"?}  <- {"type": "rated", "survey", "rating"}  (once per survey)
   -> {"action": "ping"}                             keeps presence (agent replies come here, not by email)
   <- {"type": "message", "message"}                 a new message in this conversation (agent, AI, other tab)
   <- {"type": "error", "reason"}
@@ -64,6 +65,7 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
             "received": self._mark,
             "seen": self._mark,
             "offline_email": self._offline_email,
+            "rate": self._rate,
             "ping": self._ping,
         }.get(action)
         if handler is None:
@@ -133,6 +135,24 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
         await database_sync_to_async(services.chat_delivery_mark)(
             conversation_id=self.conversation_id, message_ids=content["message_ids"], status=status
         )
+
+    async def _rate(self, content):
+        """A satisfaction rating from the buttons under the survey question."""
+        rating, survey_id = content.get("rating"), content.get("survey")
+        if not self.conversation_id or not isinstance(rating, int) or not isinstance(survey_id, int):
+            await self.send_json({"type": "error", "reason": "Choose a rating from 1 to 5"})
+            return
+        try:
+            survey = await database_sync_to_async(services.widget_csat_rate)(
+                conversation_id=self.conversation_id,
+                survey_id=survey_id,
+                rating=rating,
+                comment=str(content.get("comment") or "")[:2000],
+            )
+        except ValidationError as exc:
+            await self.send_json({"type": "error", "reason": exc.messages[0]})
+            return
+        await self.send_json({"type": "rated", "survey": survey.pk, "rating": survey.rating})
 
     async def _offline_email(self, content):
         try:

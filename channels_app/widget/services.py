@@ -12,6 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from channels_app.widget.tokens import identity_verify
+from inbox.csat.answers import csat_record
+from inbox.csat.models import CsatSurvey
 from inbox.events import conversation_group, event_publish
 from inbox.models import Channel, ContactKind, ContactPoint, Conversation, Customer, Message
 from inbox.services import contact_address_normalise, contact_point_resolve, message_receive, system_event_add
@@ -79,7 +81,25 @@ def widget_message_payload(message: Message) -> dict:
         "at": message.created_at.isoformat(),
         "client_id": message.metadata.get("client_id", ""),
         "status": message.delivery_status,
+        **({"csat": _survey_state(message.metadata["csat_survey"])} if message.metadata.get("csat_survey") else {}),
     }
+
+
+def _survey_state(survey_id: int) -> dict:
+    """What the widget draws under a satisfaction question: the buttons, or the answer given."""
+    rating = CsatSurvey.objects.filter(pk=survey_id).values_list("rating", flat=True).first()
+    return {"survey": survey_id, "rating": rating}
+
+
+def widget_csat_rate(*, conversation_id: int, survey_id: int, rating: int, comment: str = "") -> CsatSurvey:
+    """The visitor rates their own conversation's survey, once: a second answer is refused."""
+    with transaction.atomic():
+        survey = CsatSurvey.objects.select_for_update().filter(pk=survey_id, conversation_id=conversation_id).first()
+        if survey is None:
+            raise ValidationError("That survey is not about this chat")
+        if survey.rating is not None:
+            raise ValidationError("You already rated this chat. Thank you!")
+        return csat_record(survey=survey, rating=rating, comment=comment)
 
 
 def widget_message_receive(*, visitor_id: str, text: str, client_id: str, name: str = "") -> Message:

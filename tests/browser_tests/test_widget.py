@@ -153,3 +153,38 @@ def test_a_refused_message_is_shown_as_not_sent_with_the_reason(new_page):
     page.locator(f"{WIDGET} .msg.failed").wait_for()
     assert page.locator(f"{WIDGET} .err").inner_text() == "Messages are limited to 5000 characters"
     assert not Message.objects.exists()
+
+
+def test_after_resolution_the_visitor_rates_the_chat_with_a_button(new_page):
+    from inbox.csat.models import CsatSurvey
+    from inbox.models import Conversation
+    from inbox.services import conversation_set_status
+
+    agent = AgentFactory(user__first_name="Ana")
+    page = new_page()
+    open_store(page)
+    page.locator(f"{WIDGET} .launcher").click()
+    page.locator(f"{WIDGET} textarea").fill("Can I change my delivery address?")
+    page.keyboard.press("Enter")
+    page.locator(f"{WIDGET} .msg.mine[data-id]").wait_for()
+    question = Message.objects.get(channel=Channel.CHAT)
+
+    def resolve():
+        message_append_outbound(
+            conversation=question.conversation, channel=Channel.CHAT, text="Done!", author=agent.user
+        )
+        conversation_set_status(
+            conversation=question.conversation, status=Conversation.Status.RESOLVED, actor=agent.user
+        )
+
+    in_thread(resolve)
+    rate = page.locator(f"{WIDGET} .csat").get_by_role("button", name="Rate 5 of 5 (great)")
+    rate.wait_for()
+    page.locator(f"{WIDGET} .csat input").fill("Super quick")
+    rate.focus()
+    page.keyboard.press("Enter")  # keyboard works as well as a click
+    page.locator(f"{WIDGET} .csat").get_by_role("status").filter(has_text="You rated this chat 5 of 5").wait_for()
+    screenshot(page, "widget-csat")
+    wait_for(lambda: CsatSurvey.objects.get().rating == 5)
+    survey = CsatSurvey.objects.get()
+    assert (survey.channel, survey.comment, survey.agent_id) == ("chat", "Super quick", agent.user_id)

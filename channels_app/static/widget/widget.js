@@ -52,6 +52,10 @@
     ".compose textarea{flex:1;border:0;padding:10px;resize:none;font-size:14px;height:48px;outline:none}",
     "button.send,.offline button{background:var(--c);color:#fff;border:0;padding:0 14px;cursor:pointer;font-size:14px;border-radius:6px;margin:6px}",
     ".offline button{margin:0;padding:6px 10px}",
+    ".csat{display:flex;flex-direction:column;gap:6px;margin-top:8px}.csat .stars{display:flex;gap:4px}",
+    ".csat button{flex:1;border:1px solid var(--c);background:#fff;color:var(--c);border-radius:6px;padding:6px 0;cursor:pointer;font-size:14px}",
+    ".csat button:hover,.csat button:focus{background:var(--c);color:#fff}.csat button:disabled{opacity:.5;cursor:default}",
+    ".csat input{padding:6px 8px;border:1px solid #d0d7de;border-radius:6px;font-size:13px}.csat .thanks{font-weight:600}",
   ].join("");
 
   var host = document.createElement("div");
@@ -74,7 +78,7 @@
   var $ = function (sel) { return root.querySelector(sel); };
   $(".head strong").textContent = title;
 
-  var state = { socket: null, open: false, unread: 0, messages: {}, pending: {}, retry: 0, typingTimer: null, sentTyping: false };
+  var state = { socket: null, open: false, unread: 0, messages: {}, pending: {}, surveys: {}, retry: 0, typingTimer: null, sentTyping: false };
 
   // Storage can be unavailable (privacy modes, sandboxed frames): then the visit lasts one page.
   var memory = {};
@@ -119,11 +123,52 @@
       el.appendChild(who);
     }
     el.appendChild(document.createTextNode(message.text));
+    if (message.csat) el.appendChild(survey(message.csat));
     el.dataset.id = message.id;
     var isNew = !state.messages[message.id];
     state.messages[message.id] = el;
     $(".log").scrollTop = $(".log").scrollHeight;
     return isNew;
+  }
+
+  // A satisfaction question: five buttons and an optional comment, or the answer once given.
+  function survey(csat) {
+    var box = document.createElement("div");
+    box.className = "csat";
+    box.dataset.survey = csat.survey;
+    state.surveys[csat.survey] = box;
+    if (csat.rating) { thank(box, csat.rating); return box; }
+    var comment = document.createElement("input");
+    comment.placeholder = "Anything to add? (optional)";
+    comment.setAttribute("aria-label", "Anything to add? (optional)");
+    comment.maxLength = 2000;
+    var stars = document.createElement("div");
+    stars.className = "stars";
+    stars.setAttribute("role", "group");
+    stars.setAttribute("aria-label", "Rate this chat from 1 (bad) to 5 (great)");
+    [1, 2, 3, 4, 5].forEach(function (n) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.textContent = String(n);
+      button.setAttribute("aria-label", "Rate " + n + " of 5" + (n === 1 ? " (bad)" : n === 5 ? " (great)" : ""));
+      button.addEventListener("click", function () {
+        stars.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+        send({ action: "rate", survey: csat.survey, rating: n, comment: comment.value });
+      });
+      stars.appendChild(button);
+    });
+    box.appendChild(stars);
+    box.appendChild(comment);
+    return box;
+  }
+
+  function thank(box, rating) {
+    box.textContent = "";
+    var done = document.createElement("span");
+    done.className = "thanks";
+    done.setAttribute("role", "status");
+    done.textContent = "You rated this chat " + rating + " of 5. Thank you!";
+    box.appendChild(done);
   }
 
   function acknowledge(messages) {
@@ -166,6 +211,8 @@
         if (!visible()) { state.unread += 1; setBadge(); }
         acknowledge([frame.message]);
       }
+    } else if (frame.type === "rated") {
+      if (state.surveys[frame.survey]) thank(state.surveys[frame.survey], frame.rating);
     } else if (frame.type === "typing") {
       $(".typing").textContent = frame.typing ? "Support is typing\u2026" : "";
       clearTimeout(state.agentTypingTimer);  // a lost "stop" must not leave it on forever
@@ -176,6 +223,7 @@
       $(".offline form").hidden = true;
     } else if (frame.type === "error") {
       $(".err").textContent = frame.reason;
+      root.querySelectorAll(".csat button").forEach(function (b) { b.disabled = false; });
       var failed = frame.client_id && state.pending[frame.client_id];
       if (failed) {  // refused (too long, too fast): show it as not sent instead of retrying forever
         failed.className = "msg mine failed";
