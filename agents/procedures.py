@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from agents.models import Procedure, ProcedureVersion
+from inbox.audit.services import audit_record
 
 
 def procedure_save(
@@ -16,11 +17,20 @@ def procedure_save(
     if not instructions:
         raise ValidationError("A procedure needs instructions")
     with transaction.atomic():
+        created = procedure.pk is None
         procedure.save()
         current = procedure.versions.order_by("-number").first()
         if current and current.instructions == instructions:
             return None
         number = (procedure.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-        return ProcedureVersion.objects.create(
+        version = ProcedureVersion.objects.create(
             procedure=procedure, number=number, instructions=instructions, author=author
         )
+        audit_record(
+            actor=author,
+            action="procedure.created" if created else "procedure.updated",
+            target=procedure,
+            before={"version": current.number, "instructions": current.instructions[:1000]} if current else None,
+            after={"version": number, "instructions": instructions[:1000], "active": procedure.active},
+        )
+        return version

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from agents import settings_services
 from agents.forms import ArticleForm, ImportForm, IntentForm, ProcedureForm, SensitiveTopicForm
 from agents.kb_import import import_files_check
 from agents.knowledge import article_content_hash, index_job_start
@@ -57,8 +58,7 @@ def article_edit(request, pk: int | None = None):
     article = get_object_or_404(Article, pk=pk) if pk else None
     form = ArticleForm(request.POST or None, instance=article)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        index_job_start()  # only this (changed) article is embedded again
+        settings_services.article_save(article=form.save(commit=False), actor=request.user)
         messages.success(request, f"Saved “{form.instance.title}”; reindexing.")
         return redirect("agents:settings_articles")
     return render(request, "agents/settings/article_form.html", {"form": form, "article": article})
@@ -68,7 +68,7 @@ def article_edit(request, pk: int | None = None):
 @require_POST
 def article_delete(request, pk: int):
     article = get_object_or_404(Article, pk=pk)
-    article.delete()
+    settings_services.article_delete(article=article, actor=request.user)
     messages.success(request, f"Deleted “{article.title}”.")
     return redirect("agents:settings_articles")
 
@@ -138,7 +138,10 @@ def intent_list(request):
     if request.method == "POST":
         form = intent_form if request.POST.get("form") == "intent" else topic_form
         if form.is_valid():
-            form.save()
+            if form is intent_form:
+                settings_services.intent_save(intent=form.save(commit=False), actor=request.user)
+            else:
+                settings_services.topic_save(topic=form.save(commit=False), actor=request.user)
             return redirect("agents:settings_intents")
     context = {
         "intents": Intent.objects.all(),
@@ -153,13 +156,12 @@ def intent_list(request):
 @require_POST
 def intent_toggle(request, pk: int):
     intent = get_object_or_404(Intent, pk=pk)
-    intent.active = not intent.active
-    intent.save(update_fields=["active"])
+    settings_services.intent_active_set(intent=intent, active=not intent.active, actor=request.user)
     return redirect("agents:settings_intents")
 
 
 @admin_required
 @require_POST
 def topic_delete(request, pk: int):
-    get_object_or_404(SensitiveTopic, pk=pk).delete()
+    settings_services.topic_delete(topic=get_object_or_404(SensitiveTopic, pk=pk), actor=request.user)
     return redirect("agents:settings_intents")

@@ -8,10 +8,13 @@ row (the backlog drain skips rows another transaction holds, so the two paths ca
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from inbox.audit.services import audit_record
+from inbox.events import INBOX_GROUP, event_publish
 from inbox.models import AgentProfile, Conversation, Team
 from inbox.services.conversations import conversation_assign
 
@@ -163,23 +166,31 @@ def backlog_drain_enqueue(*, user_id: int) -> None:
     transaction.on_commit(lambda: backlog_drain_for_agent.delay(user_id))
 
 
-def team_policy_set(*, team: Team, policy: str) -> Team:
+def team_policy_set(*, team: Team, policy: str, actor: AbstractBaseUser | None = None) -> Team:
     if policy not in Team.Policy.values:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError(f"Unknown assignment policy {policy!r}")
-    Team.objects.filter(pk=team.pk).update(assignment_policy=policy)
-    team.assignment_policy = policy
+    with transaction.atomic():
+        before = Team.objects.select_for_update().values_list("assignment_policy", flat=True).get(pk=team.pk)
+        Team.objects.filter(pk=team.pk).update(assignment_policy=policy)
+        team.assignment_policy = policy
+        if before != policy:
+            audit_record(
+                actor=actor, action="team.policy", target=team, before={"policy": before}, after={"policy": policy}
+            )
     return team
 
 
-def agent_capacity_set(*, agent: AgentProfile, capacity: int) -> AgentProfile:
+def agent_capacity_set(*, agent: AgentProfile, capacity: int, actor: AbstractBaseUser | None = None) -> AgentProfile:
     """Change how many open conversations an agent holds; more room drains the queue to them."""
     if not 1 <= capacity <= 100:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError("Capacity is between 1 and 100 open conversations")
-    AgentProfile.objects.filter(pk=agent.pk).update(capacity=capacity)
-    agent.capacity = capacity
-    backlog_drain_enqueue(user_id=agent.user_id)
+    with transaction.atomic():
+        before = AgentProfile.objects.select_for_update().values_list("capacity", flat=True).get(pk=agent.pk)
+        AgentProfile.objects.filter(pk=agent.pk).update(capacity=capacity)
+        agent.capacity = capacity
+        if before != capacity:
+            change = {"before": {"capacity": before}, "after": {"capacity": capacity}}
+            audit_record(actor=actor, action="agent.capacity", target=agent, **change)
+            event_publish(type="agent", op="capacity", groups=[INBOX_GROUP], user_id=agent.user_id, capacity=capacity)
+        backlog_drain_enqueue(user_id=agent.user_id)
     return agent

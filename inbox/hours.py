@@ -21,8 +21,11 @@ import itertools
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
+from inbox.audit.services import audit_record
 from inbox.models import Team
 from inbox.models_routing import BusinessHours
 
@@ -186,11 +189,23 @@ def timezone_validate(name: str) -> str:
     return name
 
 
-def business_hours_set(*, team: Team, timezone: str, weekly: dict, holidays: list[date]) -> BusinessHours:
+def business_hours_set(
+    *, team: Team, timezone: str, weekly: dict, holidays: list[date], actor: AbstractBaseUser | None = None
+) -> BusinessHours:
     """Replace a team's hours after validating them (ValidationError says what is wrong)."""
     timezone = timezone_validate(timezone.strip())
     weekly = weekly_validate(weekly)
-    hours, _ = BusinessHours.objects.update_or_create(
-        team=team, defaults={"timezone": timezone, "weekly": weekly, "holidays": sorted(set(holidays))}
-    )
+    with transaction.atomic():
+        current = BusinessHours.objects.select_for_update().filter(team=team).first()
+        before = _hours_snapshot(current) if current else None
+        hours, _ = BusinessHours.objects.update_or_create(
+            team=team, defaults={"timezone": timezone, "weekly": weekly, "holidays": sorted(set(holidays))}
+        )
+        after = _hours_snapshot(hours)
+        if after != before:
+            audit_record(actor=actor, action="team.hours", target=team, before=before, after=after)
     return hours
+
+
+def _hours_snapshot(hours: BusinessHours) -> dict:
+    return {"timezone": hours.timezone, "weekly": hours.weekly, "holidays": [d.isoformat() for d in hours.holidays]}

@@ -10,11 +10,13 @@ replies need no hook here. With ``business_hours_only`` the minutes count the te
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Case, DateTimeField, F, Q, QuerySet, When
 from django.db.models.functions import Least
 from django.utils import timezone
 
+from inbox.audit.services import audit_record, audit_snapshot
 from inbox.events import INBOX_GROUP, agent_group, conversation_group, event_publish
 from inbox.hours import business_deadline
 from inbox.models import Conversation
@@ -65,6 +67,33 @@ def sla_timers_refresh(*, conversation: Conversation) -> Conversation:
         if changed:
             locked.save(update_fields=[*changed, "updated_at"])
         return locked
+
+
+SLA_FIELDS = [
+    "name",
+    "first_response_minutes",
+    "next_response_minutes",
+    "resolution_minutes",
+    "business_hours_only",
+    "warn_before_minutes",
+    "breach_action",
+]
+
+
+def sla_policy_save(*, policy: SlaPolicy, actor: AbstractBaseUser | None) -> SlaPolicy:
+    """Create or change a policy (validated by its form), audited with the values before and after."""
+    with transaction.atomic():
+        stored = SlaPolicy.objects.select_for_update().filter(pk=policy.pk).first() if policy.pk else None
+        before = audit_snapshot(stored, SLA_FIELDS) if stored else None
+        policy.save()
+        audit_record(
+            actor=actor,
+            action="sla.updated" if stored else "sla.created",
+            target=policy,
+            before=before,
+            after=audit_snapshot(policy, SLA_FIELDS),
+        )
+    return policy
 
 
 def sla_policy_apply(*, conversation: Conversation, policy: SlaPolicy, reason: str) -> Conversation:

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from inbox.audit.services import audit_record
 from inbox.models import AgentProfile, Conversation, Team
 from inbox.models_routing import RoutingRule, RuleVersion, SlaPolicy
 from inbox.rules.conditions import condition_validate
@@ -99,6 +100,9 @@ def rule_validate(*, name: str, match: str, conditions: list[dict], actions: dic
 
 
 def _record(rule: RoutingRule, change: str, before: dict | None, actor: AbstractBaseUser | None) -> None:
+    """The rule's own version history, and the shared audit trail."""
+    after = None if change == RuleVersion.Change.DELETED else rule.snapshot()
+    audit_record(actor=actor, action=f"rule.{change}", target=rule, before=before, after=after)
     RuleVersion.objects.create(
         rule=rule,
         rule_name=rule.name,

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from inbox.access import check_agent
+from inbox.audit.services import audit_record
 from inbox.events import INBOX_GROUP, conversation_group, event_publish
 from inbox.models import ContactKind, ContactPoint, Conversation, Customer
 from inbox.services.contacts import contact_address_normalise
@@ -96,6 +97,13 @@ def customer_merge(
 
         source_id = source.pk
         addresses = ", ".join(address for _, address in moved) or "no contact details"
+        audit_record(
+            actor=actor,
+            action="customer.merged",
+            target=target,
+            before={"merged_customer": source_id, "name": source.name, "contact_points": [a for _, a in moved]},
+            after={"customer": target.pk, "name": target.name, "conversations_moved": len(conversation_ids)},
+        )
         text = f"Customer {source} ({addresses}) merged into {target} by {_agent_name(actor)}"
         affected = Conversation.objects.filter(customer=target)
         for conversation in affected:

@@ -22,6 +22,7 @@ from inbox.rules.conditions import condition_describe
 from inbox.rules.engine import rules_active
 from inbox.rules.replay import rules_replay, rules_test, rules_with_draft
 from inbox.settings_area.forms import HoursForm, RuleForm, SlaPolicyForm, TesterForm
+from inbox.sla import sla_policy_save
 
 REPLAY_DAYS = (1, 7, 30, 90)
 
@@ -187,10 +188,10 @@ def teams(request):
         try:
             if "team" in request.POST:
                 team = get_object_or_404(Team, pk=request.POST["team"])
-                team_policy_set(team=team, policy=request.POST.get("policy", ""))
+                team_policy_set(team=team, policy=request.POST.get("policy", ""), actor=request.user)
             elif "agent" in request.POST:
                 agent = get_object_or_404(AgentProfile, pk=request.POST["agent"])
-                agent_capacity_set(agent=agent, capacity=int(request.POST.get("capacity") or 0))
+                agent_capacity_set(agent=agent, capacity=int(request.POST.get("capacity") or 0), actor=request.user)
         except (ValidationError, ValueError) as exc:
             error = " ".join(getattr(exc, "messages", ["Capacity is a whole number"]))
     teams_qs = Team.objects.prefetch_related("agents__user")
@@ -219,7 +220,9 @@ def hours(request, team_id: int | None = None):
                 try:
                     weekly = {str(i): weekly_parse(d.get(f"day_{i}", "")) for i in range(7)}
                     holidays = [date.fromisoformat(line.strip()) for line in d["holidays"].splitlines() if line.strip()]
-                    business_hours_set(team=team, timezone=d["timezone"], weekly=weekly, holidays=holidays)
+                    business_hours_set(
+                        team=team, timezone=d["timezone"], weekly=weekly, holidays=holidays, actor=request.user
+                    )
                     saved = True
                 except ValidationError as exc:
                     form.add_error(None, " ".join(exc.messages))
@@ -248,7 +251,7 @@ def sla_policies(request, pk: int | None = None):
     if request.method == "POST":
         form = SlaPolicyForm(request.POST, instance=policy)
         if form.is_valid():
-            form.save()
+            sla_policy_save(policy=form.save(commit=False), actor=request.user)
             return redirect("settings:sla")
         status = 400
     else:

@@ -8,7 +8,6 @@ from django.db import transaction
 from inbox.access import check_team_manage
 from inbox.assignment import agent_capacity_set
 from inbox.audit.services import audit_record
-from inbox.events import INBOX_GROUP, event_publish
 from inbox.models import AgentProfile, Conversation, Team
 from inbox.services import actions
 from inbox.services.agents import agent_presence_set
@@ -55,18 +54,7 @@ def team_conversation_move(
 def team_member_capacity_set(*, team: Team, member_id: int, capacity: int, actor: AbstractBaseUser) -> AgentProfile:
     check_team_manage(actor, team.pk)
     member = _member(team, member_id)
-    before = member.capacity
-    with transaction.atomic():
-        agent_capacity_set(agent=member, capacity=capacity)
-        audit_record(
-            actor=actor,
-            action="agent.capacity",
-            target=member,
-            before={"capacity": before},
-            after={"capacity": capacity},
-        )
-        event_publish(type="agent", op="capacity", groups=[INBOX_GROUP], user_id=member.user_id, capacity=capacity)
-    return member
+    return agent_capacity_set(agent=member, capacity=capacity, actor=actor)
 
 
 def team_member_presence_set(*, team: Team, member_id: int, presence: str, actor: AbstractBaseUser) -> AgentProfile:

@@ -28,7 +28,9 @@ def ai_dispatched(monkeypatch):
     from agents import tasks
 
     dispatched: list[int] = []
-    monkeypatch.setattr(tasks.ai_agent_respond, "delay", dispatched.append)
+    monkeypatch.setattr(
+        tasks.ai_agent_respond, "delay", lambda conversation_id, **_: dispatched.append(conversation_id)
+    )
     return dispatched
 
 
