@@ -96,6 +96,16 @@ if not _db["HOST"] and "host" in _db["OPTIONS"]:  # a Unix socket folder given a
     _db["HOST"] = _db["OPTIONS"].pop("host")
 _db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 _db["CONN_HEALTH_CHECKS"] = True
+# A psycopg connection pool instead of a new PostgreSQL connection per request (the biggest part of
+# a webhook's answer time). On by default in the web processes (config/asgi.py sets DATABASE_POOL),
+# off elsewhere: Celery's prefork children and management commands gain little from it.
+if env.bool("DATABASE_POOL", default=False):
+    _db["CONN_MAX_AGE"] = 0  # Django's pool returns connections at the end of each request itself
+    _db["OPTIONS"]["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=16),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    }
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

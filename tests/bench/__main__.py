@@ -8,6 +8,7 @@ A missed target is reported, never a failure: the numbers are the product.
 import argparse
 import os
 import platform
+import signal
 import sys
 import time
 from pathlib import Path
@@ -77,8 +78,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # the pytest smoke test
     parser.add_argument("--only", default=",".join(SCENARIOS), help="comma-separated: " + ",".join(SCENARIOS))
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench")
+    for key in ("rates", "sockets", "sizes"):
+        parser.add_argument(f"--{key}", help=f"override the profile's {key}, comma-separated numbers")
+    parser.add_argument("--seconds", type=float, help="override the profile's seconds per webhook rate")
     args = parser.parse_args(argv)
-    size = PROFILES["tiny" if args.tiny else "quick" if args.quick else "full"]
+    # `kill` or a CI timeout: unwind so the stack's processes and servers are stopped, not orphaned.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    size = dict(PROFILES["tiny" if args.tiny else "quick" if args.quick else "full"])
+    size |= {key: [int(n) for n in getattr(args, key).split(",")] for key in ("rates", "sockets", "sizes")
+             if getattr(args, key)}  # fmt: skip
+    if args.seconds:
+        size["seconds"] = args.seconds
     only = [s for s in args.only.split(",") if s in SCENARIOS]
 
     results: dict = {

@@ -36,7 +36,7 @@ class Command(BaseCommand):
 
 
 def inbox_pages_time(*, runs: int) -> list[dict]:
-    """Each main page rendered ``runs`` times by an agent: p50/p95/max ms and the query count (also used by make bench)."""
+    """Each main page rendered ``runs`` times by an agent: p50/p95/max ms and its query count (make bench too)."""
     user = get_user_model().objects.get(pk=AgentProfile.objects.order_by("pk").values("user_id")[:1])
     busy = Conversation.objects.order_by("-pk").first()
     second = conversation_page(user=user, query=ListQuery(sort="newest"), limit=50).next_cursor
