@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from tests.bench.report import table, write
-from tests.bench.stack import ROOT, running_stack
+from tests.bench.stack import ROOT, fd_limit_raise, running_stack
 
 SCENARIOS = ("webhook", "fanout", "ai", "pages")
 PROFILES = {
@@ -99,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         "sections": {},
     }
     sections = results["sections"]
+    fd_limit_raise(max(size["sockets"]) * 2 + 256)  # before the stack starts: its daphnes inherit the limit
     with running_stack(args.out / "stack", web_processes=2, workers=1) as stack:
         import django
 

@@ -11,7 +11,6 @@ events have to cross processes through Redis.
 
 import asyncio
 import json
-import resource
 import secrets
 import time
 
@@ -26,15 +25,9 @@ from twilio.request_validator import RequestValidator
 from inbox.models import AgentProfile, Message
 from inbox.progress import Progress
 from tests.bench.report import percentiles
+from tests.bench.stack import fd_limit_raise
 
 WAIT_SECONDS = 10  # an event later than this counts as missed
-
-
-def fd_limit_raise(needed: int) -> None:
-    """1000 sockets need more than the common 1024 descriptors; raise the soft limit as far as allowed."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < needed:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (min(needed, hard), hard))
 
 
 def _agent_cookie() -> str:
