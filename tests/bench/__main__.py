@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench")
     for key in ("rates", "sockets", "sizes"):
         parser.add_argument(f"--{key}", help=f"override the profile's {key}, comma-separated numbers")
+    parser.add_argument("--keep-data", action="store_true", help="pages: measure the conversations already loaded")
     parser.add_argument("--seconds", type=float, help="override the profile's seconds per webhook rate")
     args = parser.parse_args(argv)
     # `kill` or a CI timeout: unwind so the stack's processes and servers are stopped, not orphaned.
@@ -117,7 +118,9 @@ def main(argv: list[str] | None = None) -> int:
             sections["ai"] = ai.run(size["chunks"], size["questions"])
         if "pages" in only:
             print("Inbox pages at size")
-            sections["pages"] = inbox_pages.run(size["sizes"], size["messages"], size["renders"])
+            sections["pages"] = inbox_pages.run(
+                size["sizes"], size["messages"], size["renders"], keep_data=args.keep_data
+            )
 
     results["targets"] = targets(sections)
     results["targets_text"] = table(

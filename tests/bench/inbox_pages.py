@@ -22,10 +22,11 @@ def _data_reset() -> None:
         cursor.execute("TRUNCATE inbox_customer, inbox_conversation, inbox_message, inbox_contactpoint CASCADE")
 
 
-def run(sizes: list[int], messages: int, runs: int) -> dict:
+def run(sizes: list[int], messages: int, runs: int, *, keep_data: bool = False) -> dict:
     user, _ = get_user_model().objects.get_or_create(username="bench-agent")
     AgentProfile.objects.get_or_create(user=user)
-    _data_reset()
+    if not keep_data:
+        _data_reset()
     rows = []
     for size in sizes:
         missing = size - Conversation.objects.count()
