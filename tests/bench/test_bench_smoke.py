@@ -32,7 +32,7 @@ def test_bench_runs_every_scenario_and_reports_no_loss(tmp_path):
         assert (row["errors"], row["lost"], row["duplicated"]) == (0, 0, 0), row
         assert row["p99"] is not None
     for row in sections["fanout"]["rows"]:
-        assert (row["missed"], row["widget_missed"]) == (0, 0), row
+        assert (row["missed"], row["widget_missed"], row["errors"], row["closed_by_server"]) == (0, 0, 0, 0), row
         assert row["p95"] is not None and row["widget_p95"] is not None
     assert set(sections["fanout"]["memory_mb"][str(row["sockets"])]) == {"web0", "web1", "worker0"}
     assert next(r for r in sections["ai"]["rows"] if r["part"] == "total")["p95"] is not None
