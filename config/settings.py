@@ -118,6 +118,12 @@ CHANNEL_LAYERS = {
         "CONFIG": {"hosts": [REDIS_URL], "prefix": _REDIS_NAMESPACE, "capacity": 500},
     }
 }
+# redis-py 8 gives up on a read after 5 s by default, exactly as long as channels-redis blocks
+# waiting for a socket's next message (BZPOPMIN, 5 s): on a busy server the answer comes a moment
+# late, the read times out and the websocket is dropped. Reads must outlast that wait.
+CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [
+    {"address": REDIS_URL, "socket_timeout": env.float("CHANNEL_LAYER_SOCKET_TIMEOUT", default=15.0)}
+]
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
