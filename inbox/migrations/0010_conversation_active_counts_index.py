@@ -5,15 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inbox', '0009_agent_inbox'),
+        ("inbox", "0009_agent_inbox"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='conversation',
-            index=models.Index(condition=models.Q(('status__in', ['open', 'pending'])), fields=['owner', 'team', 'channels', 'assignee'], name='conv_active_counts'),
+            model_name="conversation",
+            index=models.Index(
+                condition=models.Q(("status__in", ["open", "pending"])),
+                fields=["owner", "team", "channels", "assignee"],
+                name="conv_active_counts",
+            ),
         ),
     ]
