@@ -32,7 +32,8 @@ LIMITS = {
     "message) and PostgreSQL share the cores; a new DB connection per request unless DATABASE_POOL is on",
     "fanout": "one Python client reading every socket and channels-redis group_send looping over the "
     "group's members in each daphne; both CPU-bound on 2 cores",
-    "list": "PostgreSQL plans on the conversation table; see the query count column",
+    "list": "the full inbox page is rendered in Python (templates, sidebar, 8 queries); the list itself is a "
+    "keyset index scan, so the time moves with CPU more than with the data (compare the two sizes)",
     "search": "full-text ranking over every matching message (a common word matches many rows)",
     "ai": "vector + full-text retrieval over the chunk table and prompt rendering in Python",
 }
