@@ -96,6 +96,16 @@ if not _db["HOST"] and "host" in _db["OPTIONS"]:  # a Unix socket folder given a
     _db["HOST"] = _db["OPTIONS"].pop("host")
 _db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 _db["CONN_HEALTH_CHECKS"] = True
+# A psycopg connection pool instead of a new PostgreSQL connection per request (the biggest part of
+# a webhook's answer time). On by default in the web processes (config/asgi.py sets DATABASE_POOL),
+# off elsewhere: Celery's prefork children and management commands gain little from it.
+if env.bool("DATABASE_POOL", default=False):
+    _db["CONN_MAX_AGE"] = 0  # Django's pool returns connections at the end of each request itself
+    _db["OPTIONS"]["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=16),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    }
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -108,6 +118,12 @@ CHANNEL_LAYERS = {
         "CONFIG": {"hosts": [REDIS_URL], "prefix": _REDIS_NAMESPACE, "capacity": 500},
     }
 }
+# redis-py 8 gives up on a read after 5 s by default, exactly as long as channels-redis blocks
+# waiting for a socket's next message (BZPOPMIN, 5 s): on a busy server the answer comes a moment
+# late, the read times out and the websocket is dropped. Reads must outlast that wait.
+CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [
+    {"address": REDIS_URL, "socket_timeout": env.float("CHANNEL_LAYER_SOCKET_TIMEOUT", default=15.0)}
+]
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -195,6 +195,10 @@ class Conversation(models.Model):
             models.Index(
                 "status", F("last_message_at").desc(nulls_last=True), F("id").desc(), name="conv_status_newest"
             ),
+            # Sidebar counts of the active views, read without touching the table (inbox/selectors.py sidebar).
+            models.Index(
+                fields=["owner", "team", "channels", "assignee"], name="conv_active_counts", condition=ACTIVE_VIEW
+            ),
         ]
         constraints = [
             models.CheckConstraint(

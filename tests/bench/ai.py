@@ -1,27 +1,16 @@
-"""AI pipeline overhead without model time: hybrid retrieval and prompt assembly over N KB chunks.
+"""AI overhead: knowledge retrieval + prompt assembly (no model time) over a large knowledge base."""
 
-Runs `manage.py ai_bench` (which builds the chunks in a rolled-back transaction) on the stack's
-database and reads its numbers.
-"""
-
-import re
-import subprocess
-import sys
-
-from tests.bench.stack import ROOT
-
-LINE = re.compile(r"^(?P<step>[^:]+?)(?: \(.*\))?: median (?P<p50>[\d.]+) ms, p95 (?P<p95>[\d.]+) ms$")
+from agents.management.commands.ai_bench import ai_overhead_measure
+from tests.bench.report import percentiles
 
 
-def run(stack, chunks: int, queries: int) -> dict:
-    print(f"AI overhead over {chunks:,} chunks")
-    output = subprocess.run(
-        [sys.executable, "manage.py", "ai_bench", "--chunks", str(chunks), "--queries", str(queries)],
-        cwd=ROOT, env=stack.env, check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
-    rows = [
-        {"chunks": chunks, "step": m["step"], "p50": float(m["p50"]), "p95": float(m["p95"])}
-        for m in map(LINE.match, output.splitlines())
-        if m
-    ]
-    return {"title": "AI overhead: retrieval + prompt assembly, no model time (ms per question)", "rows": rows}
+def run(chunks: int, queries: int) -> dict:
+    measured = ai_overhead_measure(chunks=chunks, queries=queries)
+    rows = []
+    for label, key in (("hybrid retrieval", "search_ms"), ("prompt assembly", "prompt_ms"), ("total", "total_ms")):
+        stats = percentiles(measured[key])
+        rows.append({"part": label, "chunks": measured["chunks"], "p50": stats["p50"], "p95": stats["p95"],
+                     "max": stats["max"]})  # fmt: skip
+    rows.append({"part": "query embedding (reported apart)", "chunks": measured["chunks"],
+                 "p50": round(measured["embed_ms"], 2)})  # fmt: skip
+    return {"title": f"AI overhead in ms per question ({queries} questions, no model time)", "rows": rows}

@@ -2,6 +2,7 @@
 processes and a Celery worker started as `make run` starts them."""
 
 import os
+import resource
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -82,6 +83,13 @@ class Stack:
             except subprocess.TimeoutExpired:
                 proc.kill()
         self.servers.release()
+
+
+def fd_limit_raise(needed: int) -> None:
+    """1000 sockets need more than the common 1024 descriptors; raise the soft limit as far as allowed."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < needed:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(needed, hard), hard))
 
 
 @contextmanager

@@ -7,6 +7,7 @@ Vectors are random unit vectors (retrieval cost does not depend on their meaning
 embedded once with the configured model and that time is reported separately.
 """
 
+import io
 import random
 import statistics
 import time
@@ -68,6 +69,19 @@ WORDS = [
 
 class Rollback(Exception):
     pass
+
+
+def ai_overhead_measure(*, chunks: int, queries: int, per_article: int = 4) -> dict:
+    """ms lists (search, prompt, total) and the per-query embedding ms; the chunks are rolled back (make bench)."""
+    command = Command(stdout=io.StringIO())
+    command.explain = False
+    try:
+        with transaction.atomic():
+            result = command._run(chunks, per_article, queries)
+            raise Rollback
+    except Rollback:
+        pass
+    return result
 
 
 class Command(BaseCommand):
@@ -150,7 +164,10 @@ class Command(BaseCommand):
         self.stdout.write(f"query embedding ({settings.AI_EMBEDDINGS}): {embed_ms:.1f} ms per query (batched)")
         self.stdout.write(line("hybrid retrieval (3 SQL queries)", search_ms))
         self.stdout.write(line("prompt assembly (agent + copilot)", prompt_ms))
-        self.stdout.write(line("retrieval + prompt total", [a + b for a, b in zip(search_ms, prompt_ms, strict=True)]))
+        total_ms = [a + b for a, b in zip(search_ms, prompt_ms, strict=True)]
+        self.stdout.write(line("retrieval + prompt total", total_ms))
+        return {"chunks": total, "embed_ms": embed_ms, "search_ms": search_ms, "prompt_ms": prompt_ms,
+                "total_ms": total_ms}  # fmt: skip
 
     def _explain(self, question, vector):
         from django.db import connection
