@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint format stop status browser clean bench localmodel
+.PHONY: run test lint format stop status browser clean bench localmodel test-resilience
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ test: $(STAMP) browser localmodel  ## lint, then the whole suite on real Postgre
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	REQUIRE_LOCAL_MODEL=1 $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# The fault scenarios (tests/resilience/, marker `resilience`); `make test` runs them too, and
+# PYTEST_ARGS='-m "not resilience"' leaves them out.
+test-resilience: $(STAMP) browser  ## retry storms, killed workers, Redis restarts, LLM outages, bad input
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m resilience tests/resilience $(PYTEST_ARGS)
 
 bench: $(STAMP)  ## measure the real stack; report in var/bench/ (BENCH_ARGS=--quick for a smoke run)
 	$(BIN)/python -m tests.bench $(BENCH_ARGS)
