@@ -83,12 +83,14 @@ class TwilioStandin:
         port: int = 0,
         host: str = "127.0.0.1",
         callback_delay: float | None = 0.4,
+        create_delay: float = 0.0,
     ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.webhook_url = webhook_url
         self.numbers = {"whatsapp": whatsapp_number, "sms": sms_number}
         self.callback_delay = callback_delay  # None: send no status callbacks
+        self.create_delay = create_delay  # a slow answer after accepting: widens a crash window in tests
         self.messages: dict[str, Sent] = {}
         self.inbound: list[dict] = []
         self.media: dict[str, tuple[str, bytes]] = {}
@@ -223,6 +225,8 @@ class TwilioStandin:
             sent.order = next(self._order)
         if sent.status_callback and self.callback_delay is not None:
             threading.Thread(target=self._progress, args=(sent,), daemon=True).start()
+        if self.create_delay:
+            time.sleep(self.create_delay)
         return 201, self.message_json(sent)
 
     def _progress(self, sent: Sent) -> None:

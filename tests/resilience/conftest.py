@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import pytest
 from django.conf import settings
 
-from tests.browser import ARTIFACTS, ROOT, test_database_url
+from tests import browser
+from tests.browser import ARTIFACTS, ROOT
 from tests.channels_app.twilio_helpers import ACCOUNT_SID, AUTH_TOKEN
 from tests.net import free_port, wait_for_port
 
@@ -27,7 +28,7 @@ def live_web(django_db_setup, django_db_blocker):
     affecting the browser tests' own live server."""
     port = free_port()
     with django_db_blocker.unblock():
-        database_url = test_database_url()
+        database_url = browser.test_database_url()
     url = f"http://localhost:{port}"
     env = {
         **os.environ,
