@@ -232,6 +232,8 @@ CELERY_BEAT_SCHEDULE["delivery-recover-stuck"] = {
     "task": "channels_app.delivery.delivery_recover_stuck",
     "schedule": 60.0,
 }
+INBOUND_PIPELINE_STUCK_AFTER_SECONDS = env.int("INBOUND_PIPELINE_STUCK_AFTER_SECONDS", default=120)
+CELERY_BEAT_SCHEDULE["inbound-pipeline-sweep"] = {"task": "inbox.tasks.inbound_pipeline_sweep", "schedule": 60.0}
 
 LOGGING = {
     "version": 1,

@@ -51,3 +51,11 @@ def sla_check_due() -> dict:
     from inbox.sla import sla_check
 
     return sla_check()
+
+
+@shared_task
+def inbound_pipeline_sweep() -> int:
+    """Beat safety net: re-enqueue inbound messages whose pipeline task was lost (broker outage)."""
+    from inbox.pipeline_recovery import inbound_pipeline_recover
+
+    return inbound_pipeline_recover()

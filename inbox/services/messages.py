@@ -98,7 +98,9 @@ def message_receive(
             message_id=message.pk,
         )
         if not (metadata or {}).get("auto_reply"):  # an out-of-office answer is not routed
-            transaction.on_commit(lambda: _inbound_enqueue(message.pk))
+            # Robust: the message is stored; a broker outage must not fail the webhook (the provider
+            # would retry a message we have), and inbound_pipeline_recover enqueues it again later.
+            transaction.on_commit(lambda: _inbound_enqueue(message.pk), robust=True)
     return Received(message, True)
 
 
