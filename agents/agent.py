@@ -164,8 +164,12 @@ def ai_agent_reply(*, conversation: Conversation) -> AgentOutcome:
         return _handoff(conversation, last, status["message"], state.ai_turns)
 
     text = last.text or ""
-    c = last.classification if last.classification and "error" not in last.classification else None
-    c = c or message_classify(message=last)
+    if "error" in (last.classification or {}):
+        # The model just failed on this very message (down or hanging): asking it again would keep
+        # the customer waiting a second timeout, so a person takes over now.
+        reason = f"the AI model is unavailable ({last.classification['error']})"[:200]
+        return _handoff(conversation, last, reason, state.ai_turns)
+    c = last.classification or message_classify(message=last)
     intent = c.get("intent", "")
 
     if intent == "human_request" or ASKS_FOR_PERSON.search(text):

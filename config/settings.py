@@ -255,7 +255,8 @@ AI_LOCAL_MODEL = not (OPENAI_API_KEY or OPENAI_BASE_URL)
 if AI_LOCAL_MODEL:
     OPENAI_BASE_URL = f"http://127.0.0.1:{LOCAL_LLM_PORT}/v1"
 AI_CHAT_MODEL = env("AI_CHAT_MODEL", default="smollm2" if AI_LOCAL_MODEL else "gpt-4o-mini")
-AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS", default=60.0 if AI_LOCAL_MODEL else 30.0)
+# A hanging endpoint costs (retries + 1) x timeout before the AI hands off: 2 x 12 s stays under 30 s.
+AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS", default=60.0 if AI_LOCAL_MODEL else 12.0)
 AI_MAX_RETRIES = env.int("AI_MAX_RETRIES", default=1)
 AI_MAX_TOKENS = env.int("AI_MAX_TOKENS", default=300 if AI_LOCAL_MODEL else 800)
 # Structured output: "json_schema" (OpenAI, vLLM, Ollama) or "json_object_schema" (llama.cpp's server:
