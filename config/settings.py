@@ -148,7 +148,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 CELERY_BEAT_SCHEDULE["sla-check"] = {"task": "inbox.tasks.sla_check_due", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["backlog-drain"] = {"task": "inbox.tasks.backlog_drain_all", "schedule": 60.0}
 # Inbound messages whose pipeline task never ran (the broker was down when they arrived).
-CELERY_BEAT_SCHEDULE["inbound-sweep"] = {"task": "inbox.tasks.inbound_unprocessed_sweep", "schedule": 60.0}
+INBOUND_PIPELINE_STUCK_AFTER_SECONDS = env.int("INBOUND_PIPELINE_STUCK_AFTER_SECONDS", default=120)
+CELERY_BEAT_SCHEDULE["inbound-pipeline-sweep"] = {"task": "inbox.tasks.inbound_pipeline_sweep", "schedule": 60.0}
 
 # ----- auth, i18n, static ---------------------------------------------------------------
 

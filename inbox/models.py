@@ -270,7 +270,7 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["conversation", "created_at"]),
             GinIndex(fields=["search_vector"], name="message_text_search"),
-            # Customer messages the pipeline has not seen yet (inbound_unprocessed_sweep): tiny.
+            # Customer messages the pipeline has not seen yet (inbox/pipeline_recovery.py): tiny.
             models.Index(
                 fields=["created_at"], name="message_unprocessed", condition=Q(direction="inbound", classification={})
             ),

@@ -1,12 +1,10 @@
 """Celery tasks of the inbox: take ids, call services, safe to run twice."""
 
 import time
-from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError, transaction
-from django.utils import timezone
 
 from inbox.models import Conversation, Message
 
@@ -37,32 +35,12 @@ def inbound_message_process(message_id: int) -> None:
         transaction.on_commit(lambda: ai_agent_respond.delay(conversation.pk, deadline=deadline))
 
 
-UNPROCESSED_AFTER = timedelta(minutes=2)
-
-
 @shared_task
-def inbound_unprocessed_sweep() -> int:
-    """Run the pipeline for customer messages it never saw (their task was lost with the broker).
+def inbound_pipeline_sweep() -> int:
+    """Beat safety net: re-enqueue inbound messages whose pipeline task was lost (broker outage)."""
+    from inbox.pipeline_recovery import inbound_pipeline_recover
 
-    A processed message always has a classification (a result or {"error": ...}); survey answers
-    and auto-replies are not processed by design.
-    """
-    now = timezone.now()
-    waiting = (
-        Message.objects.filter(
-            direction=Message.Direction.INBOUND,
-            classification={},
-            created_at__lt=now - UNPROCESSED_AFTER,
-            created_at__gte=now - timedelta(days=1),
-        )
-        .exclude(metadata__has_key="csat_rating")
-        .exclude(metadata__has_key="auto_reply")
-        .values_list("pk", flat=True)[:1000]
-    )
-    ids = list(waiting)
-    for message_id in ids:
-        inbound_message_process.delay(message_id)
-    return len(ids)
+    return inbound_pipeline_recover()
 
 
 @shared_task(acks_late=True)

@@ -98,7 +98,7 @@ def message_receive(
             message_id=message.pk,
         )
         if not (metadata or {}).get("auto_reply"):  # an out-of-office answer is not routed
-            # robust: the message is stored; if the broker is down, inbound_unprocessed_sweep finds it later.
+            # robust: the message is stored; if the broker is down, inbound_pipeline_recover finds it later.
             transaction.on_commit(lambda: _inbound_enqueue(message.pk), robust=True)
     return Received(message, True)
 

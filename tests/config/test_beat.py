@@ -11,7 +11,7 @@ def test_every_periodic_job_is_scheduled_and_names_a_real_task():
     for task in (
         "inbox.metrics.tasks.conversation_facts_refresh_task",
         "inbox.qa.tasks.qa_scan_task",
-        "inbox.tasks.inbound_unprocessed_sweep",
+        "inbox.tasks.inbound_pipeline_sweep",
         "channels_app.delivery.delivery_recover_stuck",
         "inbox.tasks.sla_check_due",
     ):

@@ -10,7 +10,7 @@ from twilio.request_validator import RequestValidator
 
 from config.celery import app
 from inbox.models import Message
-from inbox.tasks import inbound_unprocessed_sweep
+from inbox.pipeline_recovery import inbound_pipeline_recover
 
 pytestmark = [pytest.mark.resilience, pytest.mark.django_db(transaction=True)]
 
@@ -20,10 +20,15 @@ def broker_down():
     """Tasks go to a Redis nobody answers on (a real refused connection, no retry loop)."""
     saved = {k: app.conf[k] for k in ("task_always_eager", "broker_url", "task_publish_retry")}
     app.conf.update(task_always_eager=False, broker_url="redis://127.0.0.1:9/0", task_publish_retry=False)
-    app._pool = None  # connections are made anew, to the dead address
+    _forget_connections()  # made anew, to the dead address
     yield
     app.conf.update(saved)
+    _forget_connections()
+
+
+def _forget_connections() -> None:
     app._pool = None
+    app.amqp._producer_pool = None
 
 
 def _webhook(client, sid: str) -> int:
@@ -42,9 +47,9 @@ def test_messages_arriving_while_the_broker_is_down_are_kept_and_processed_later
     assert message.classification == {}  # stored, not processed yet
 
     app.conf.update(task_always_eager=True)  # the broker is back (tasks run inline in tests)
-    assert inbound_unprocessed_sweep() == 0  # too fresh: its task may still be on its way
+    assert inbound_pipeline_recover() == 0  # too fresh: its task may still be on its way
     Message.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(minutes=3))
-    assert inbound_unprocessed_sweep() == 1
+    assert inbound_pipeline_recover() == 1
     message.refresh_from_db()
     assert message.classification  # the pipeline ran: classified (or the reason it could not be)
-    assert inbound_unprocessed_sweep() == 0
+    assert inbound_pipeline_recover() == 0
