@@ -72,3 +72,14 @@ def server_tmp_path():
     folder = Path(tempfile.mkdtemp(prefix="inbox-test-"))
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """Each test gets its own channel layer: a Redis layer keeps a receive lock bound to the event
+    loop that created it, and a later test's loop (async_to_sync makes one per call) waiting on a
+    lock left by a finished loop hung the suite once."""
+    yield
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
