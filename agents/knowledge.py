@@ -142,23 +142,26 @@ def kb_search(*, query: str, k: int | None = None) -> list[Passage]:
             .order_by("-rank")
             .values_list("id", flat=True)[:CANDIDATES]
         )
+    # Plain values: the candidates' vectors and the articles' bodies are not needed here.
     rows = (
         ArticleChunk.objects.filter(id__in=ids)
-        .select_related("article")
+        .order_by()
         .annotate(distance=CosineDistance("embedding", vector))
+        .values("article_id", "article__title", "text", "distance")
     )
     if text_query is not None:
         rows = rows.annotate(rank=SearchRank(F("search"), text_query))
     rows = list(rows)
-    best_rank = max((getattr(r, "rank", 0.0) or 0.0 for r in rows), default=0.0) or 1.0
+    best_rank = max((row.get("rank") or 0.0 for row in rows), default=0.0) or 1.0
     best: dict[int, Passage] = {}
     for row in rows:
-        similarity = max(0.0, 1.0 - float(row.distance))
-        rank = float(getattr(row, "rank", 0.0) or 0.0)
+        similarity = max(0.0, 1.0 - float(row["distance"]))
+        rank = float(row.get("rank") or 0.0)
         score = (1 - TEXT_WEIGHT) * similarity + TEXT_WEIGHT * (rank / best_rank)
-        passage = Passage(row.article_id, row.article.title, row.text, similarity, rank, score)
-        if row.article_id not in best or best[row.article_id].score < score:
-            best[row.article_id] = passage
+        article_id = row["article_id"]
+        passage = Passage(article_id, row["article__title"], row["text"], similarity, rank, score)
+        if article_id not in best or best[article_id].score < score:
+            best[article_id] = passage
     return sorted(best.values(), key=lambda p: p.score, reverse=True)[:k]
 
 
