@@ -7,14 +7,15 @@ partial it names, so payloads carry ids, never customer text.
 import asyncio
 from collections.abc import Iterable
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
 from inbox.api.webhooks import webhook_deliveries_record
+from inbox.event_loop import event_loop_run
 
 INBOX_GROUP = "inbox"  # every connected agent: list and counts
+SEND_TIMEOUT = 5.0  # seconds; a stuck Redis must not hold the request or task that committed
 
 
 def conversation_group(conversation_id: int) -> str:
@@ -59,11 +60,11 @@ def _dispatch(groups: tuple[str, ...], event: dict, previously: tuple[int | None
         if audience is not None and not group.startswith("agent."):  # an agent's own group is addressed to them
             message["audience"] = audience
         sends.append((group, message))
-    async_to_sync(_group_send_all)(layer, sends)
+    event_loop_run(_group_send_all(layer, sends), timeout=SEND_TIMEOUT)
 
 
 async def _group_send_all(layer, sends: list[tuple[str, dict]]) -> None:
-    # One trip into async for all groups: each async_to_sync costs a thread hop and a loop.
+    # One trip to the event loop for all groups.
     await asyncio.gather(*(layer.group_send(group, message) for group, message in sends))
 
 

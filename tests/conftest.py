@@ -82,4 +82,13 @@ def _fresh_channel_layer():
     yield
     from channels.layers import channel_layers
 
+    from inbox import event_loop
+
+    finished = list(channel_layers.backends.values())
     channel_layers.backends.clear()
+    # Close what the finished layers opened on the process's event-sending loop, or every test
+    # would leave its Redis connections behind (channels-redis keeps them per layer and loop).
+    for layer in finished:
+        opened = getattr(layer, "_layers", {}).get(event_loop._loop)
+        if opened is not None:
+            event_loop.event_loop_run(opened.flush(), timeout=5)
