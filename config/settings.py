@@ -114,16 +114,10 @@ _REDIS_NAMESPACE = "inbox" + os.environ.get("PYTEST_XDIST_WORKER", "")
 
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "config.channel_layer.InboxChannelLayer",
         "CONFIG": {"hosts": [REDIS_URL], "prefix": _REDIS_NAMESPACE, "capacity": 500},
     }
 }
-# redis-py 8 gives up on a read after 5 s by default, exactly as long as channels-redis blocks
-# waiting for a socket's next message (BZPOPMIN, 5 s): on a busy server the answer comes a moment
-# late, the read times out and the websocket is dropped (seen at 1000 sockets in `make bench`).
-# Opt-in for now: with it set, a cancelled receive hung a test's event loop in a clean-clone run.
-if _layer_timeout := env.float("CHANNEL_LAYER_SOCKET_TIMEOUT", default=0.0):
-    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [{"address": REDIS_URL, "socket_timeout": _layer_timeout}]
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -37,7 +37,6 @@ class Stack:
             "DEBUG": "false",
             "ALLOWED_HOSTS": "localhost,127.0.0.1",
             "PYTHONUNBUFFERED": "1",
-            "CHANNEL_LAYER_SOCKET_TIMEOUT": os.environ.get("CHANNEL_LAYER_SOCKET_TIMEOUT", "15"),  # see .env.example
         }
 
     def start(self) -> None:
