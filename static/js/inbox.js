@@ -99,6 +99,9 @@
       case "typing":
         showCollision(event);
         break;
+      case "agent":
+        if (event.op === "presence" && event.user_id === me) showPresence(event.presence);
+        break;
       case "notification":
         bump();
         notify("Support inbox", event.message_id ? "A colleague mentioned you in a note." : "A conversation was assigned to you.",
@@ -107,6 +110,16 @@
       default:
         break;
     }
+  }
+
+  // The header shows the presence the server holds: the socket itself brings an offline agent
+  // online, and a lead or the idle sweep may change it, after the page was rendered.
+  function showPresence(presence) {
+    const select = document.getElementById("presence-select");
+    if (select) select.value = presence;
+    const dot = document.querySelector("#presence-dot .presence-dot");
+    if (dot) dot.className = `presence-dot presence-${presence}`;
+    if (presence !== "away") autoAway = false;
   }
 
   function watchOpen() {
