@@ -12,6 +12,7 @@ from django.utils import timezone
 from inbox.csat.models import CsatSurvey
 from inbox.models import Channel, Conversation, Message
 from inbox.services.messages import message_append_outbound
+from inbox.services.whatsapp import whatsapp_window
 
 LINK_SALT = "inbox.csat.link"
 
@@ -43,6 +44,8 @@ def csat_request(*, conversation: Conversation) -> CsatSurvey | None:
         since = timezone.now() - timedelta(days=settings.CSAT_COOLDOWN_DAYS)
         if CsatSurvey.objects.filter(customer=conversation.customer, asked_at__gte=since).exists():
             return None
+        if conversation.last_inbound_channel == Channel.WHATSAPP and not whatsapp_window(conversation)[0]:
+            return None  # only an approved template may go out now; a survey is not worth one
         replies = conversation.messages.filter(direction=Message.Direction.OUTBOUND)
         last_human = replies.filter(author_kind=Message.Author.AGENT).order_by("-created_at").first()
         survey = CsatSurvey.objects.create(

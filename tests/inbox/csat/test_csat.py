@@ -58,6 +58,22 @@ def test_a_whatsapp_customer_is_asked_and_answers_with_a_number(on_commit):
 
 
 @pytest.mark.django_db
+def test_a_whatsapp_customer_outside_the_24_hour_window_is_not_asked(on_commit):
+    agent = AgentFactory()
+    conversation = message_receive(channel=Channel.WHATSAPP, address="+15551230000", text="Hi").message.conversation
+    message_append_outbound(conversation=conversation, channel=Channel.WHATSAPP, text="Hello!", author=agent.user)
+    Conversation.objects.filter(pk=conversation.pk).update(whatsapp_last_inbound_at=timezone.now() - timedelta(days=2))
+    conversation.refresh_from_db()
+
+    # Resolving it two days later: a free-form survey cannot go out, so none is asked (no failing task).
+    on_commit(conversation_set_status, conversation=conversation, status=Conversation.Status.RESOLVED, actor=agent.user)
+    assert not CsatSurvey.objects.exists()
+    assert not conversation.messages.filter(author_kind=Message.Author.SYSTEM, direction="outbound").exists()
+    conversation.refresh_from_db()
+    assert conversation.status == Conversation.Status.RESOLVED
+
+
+@pytest.mark.django_db
 def test_a_real_question_after_the_survey_opens_a_new_conversation(on_commit):
     on_commit(_resolved, Channel.SMS, "+15551230000", AgentFactory())
     new = message_receive(channel=Channel.SMS, address="+15551230000", text="Also, do you ship to Canada?").message
