@@ -156,7 +156,7 @@ def ai_agent_reply(*, conversation: Conversation, deadline: float | None = None)
     last = conversation.messages.filter(direction=Message.Direction.INBOUND).order_by("-created_at", "-id").first()
     if last is None:
         return AgentOutcome(Action.SKIPPED, "no customer message to answer")
-    if conversation.messages.filter(direction=Message.Direction.OUTBOUND, created_at__gt=last.created_at).exists():
+    if _answered(conversation, last):
         return AgentOutcome(Action.SKIPPED, "already answered")
     state, _ = AIConversationState.objects.get_or_create(conversation=conversation)
     if conversation.ai_resolution:  # the customer came back: it was not resolved after all
@@ -224,6 +224,16 @@ def ai_agent_reply(*, conversation: Conversation, deadline: float | None = None)
         return _handoff(conversation, last, f"the answer could not be sent ({'; '.join(exc.messages)})", state.ai_turns)
 
 
+def _answered(conversation: Conversation, last: Message) -> bool:
+    """An AI or agent reply came after the customer's message. System messages (a rule's auto-reply,
+    an after-hours notice) are not answers: "our AI assistant will help you now" must be followed by one."""
+    return conversation.messages.filter(
+        direction=Message.Direction.OUTBOUND,
+        author_kind__in=[Message.Author.AI, Message.Author.AGENT],
+        created_at__gt=last.created_at,
+    ).exists()
+
+
 def _send(conversation, last, answer, citations, procedures, passages) -> AgentOutcome:
     """Send the answer only if the AI still owns the conversation and no human is typing (row locked)."""
     with transaction.atomic():
@@ -234,7 +244,7 @@ def _send(conversation, last, answer, citations, procedures, passages) -> AgentO
             return AgentOutcome(Action.SKIPPED, "a human took over while the AI was drafting")
         if state.human_typing_until and state.human_typing_until > timezone.now():
             return AgentOutcome(Action.SKIPPED, "a human is typing in this conversation")
-        if locked.messages.filter(direction=Message.Direction.OUTBOUND, created_at__gt=last.created_at).exists():
+        if _answered(locked, last):
             return AgentOutcome(Action.SKIPPED, "already answered")
         if locked.messages.filter(direction=Message.Direction.INBOUND, created_at__gt=last.created_at).exists():
             # The customer wrote again while this answer was drafted; the task for that message answers both.

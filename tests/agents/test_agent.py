@@ -10,6 +10,7 @@ from agents.models import AIConversationState, Intent, LLMCall, Procedure, Sensi
 from agents.procedures import procedure_save
 from agents.tasks import ai_agent_respond
 from inbox.models import Channel, Conversation, Message
+from inbox.rules.apply import customer_notify
 from inbox.services import conversation_assign, message_receive
 from tests.agents.kb import kb_load
 from tests.factories import AgentFactory, TeamFactory
@@ -80,6 +81,17 @@ def test_the_same_message_is_never_answered_twice(kb, openai_standin):
     assert ai_agent_reply(conversation=conversation).action == Action.ANSWERED
     assert ai_agent_reply(conversation=conversation).action == Action.SKIPPED
     assert conversation.messages.filter(direction="outbound").count() == 1
+
+
+def test_a_rules_auto_reply_is_not_an_answer(kb, openai_standin):
+    # A rule hands the chat to the AI with "our AI assistant will help you now": the AI still answers.
+    conversation = ai_conversation("When will my parcel arrive?")
+    customer_notify(conversation=conversation, text="Hi! Our AI assistant will help you now.", kind="auto_reply")
+    openai_standin.script(json=answer())
+
+    outcome = ai_agent_reply(conversation=conversation)
+
+    assert outcome.action == Action.ANSWERED and outcome.message.author_kind == Message.Author.AI
 
 
 def test_a_conversation_the_ai_does_not_own_is_left_alone(kb, openai_standin):
