@@ -43,8 +43,19 @@ def routing_context_for(message: Message, at: datetime | None = None) -> Routing
 
 
 def should_route(conversation: Conversation, message: Message) -> bool:
-    """Route a new conversation, and every inbound message while no human owns it."""
-    return message.direction == Message.Direction.INBOUND and conversation.owner != Conversation.Owner.HUMAN
+    """Route a new conversation, and every inbound message while no human owns it.
+
+    Not once an agent has answered the message or the conversation is resolved: routing waits on
+    classification (seconds, more with a slow model), and handing a conversation an agent already
+    closed to the AI with "our AI assistant will help you now" tells the customer the wrong thing.
+    """
+    if message.direction != Message.Direction.INBOUND or conversation.owner == Conversation.Owner.HUMAN:
+        return False
+    if conversation.status == Conversation.Status.RESOLVED:
+        return False
+    return not conversation.messages.filter(
+        direction=Message.Direction.OUTBOUND, author_kind=Message.Author.AGENT, created_at__gt=message.created_at
+    ).exists()
 
 
 def conversation_route(*, message: Message, trigger: str = "") -> Decision | None:

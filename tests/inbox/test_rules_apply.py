@@ -9,7 +9,7 @@ import pytest
 from inbox.hours import business_hours_set
 from inbox.models import Channel, Conversation, Message
 from inbox.rules.apply import conversation_route
-from inbox.services import conversation_assign, message_receive
+from inbox.services import conversation_assign, conversation_set_status, message_append_outbound, message_receive
 from inbox.tasks import inbound_message_process
 from tests.factories import AgentFactory, RoutingRuleFactory, SlaPolicyFactory, TeamFactory
 
@@ -185,6 +185,29 @@ def test_an_inbound_auto_reply_is_not_routed(django_capture_on_commit_callbacks)
     conversation, _ = receive(django_capture_on_commit_callbacks, channel=Channel.EMAIL, address="ooo@example.com",
                               text="I am out of office", metadata={"auto_reply": True})  # fmt: skip
     assert conversation.owner == Conversation.Owner.UNASSIGNED and not events(conversation)
+
+
+@pytest.mark.parametrize("resolve", [False, True])
+def test_a_message_an_agent_answered_before_routing_ran_is_not_routed(
+    django_capture_on_commit_callbacks, ai_dispatched, resolve
+):
+    # Routing waits on classification (slow with a small local model); meanwhile an agent answers
+    # the chat, and may resolve it. The late routing must not hand it to the AI or auto-reply.
+    RoutingRuleFactory(name="Night-time chat to the AI", conditions=[{"field": "channel", "value": ["chat"]}],
+                       actions={"owner": "ai", "auto_reply": "Our AI assistant will help you now."})  # fmt: skip
+    agent = AgentFactory()
+    message = message_receive(channel=Channel.CHAT, address="visitor-1", text="Can a person help?").message
+    conversation = message.conversation
+    message_append_outbound(conversation=conversation, channel=Channel.CHAT, text="Sure, I'm Ana.", author=agent.user)
+    if resolve:
+        conversation_set_status(conversation=conversation, status=Conversation.Status.RESOLVED, actor=agent.user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        inbound_message_process(message.pk)
+
+    conversation.refresh_from_db()
+    assert conversation.owner == Conversation.Owner.UNASSIGNED and ai_dispatched == []
+    assert not conversation.messages.filter(author_kind=Message.Author.SYSTEM, direction="outbound").exists()
 
 
 def test_a_reopened_conversation_and_a_returning_customer_are_seen_by_the_rules(django_capture_on_commit_callbacks):
