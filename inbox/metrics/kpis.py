@@ -80,7 +80,9 @@ def kpi_summary(filters: Filters) -> dict:
         conversations=Count("pk"),
         resolved=Count("pk", filter=Q(resolved=True)),
         resolved_by_ai=Count("pk", filter=Q(resolved_by_ai=True)),
-        ai_handled=Count("pk", filter=Q(ai_replies__gt=0)),
+        # Handed off before any AI answer (a person asked for, a sensitive topic, no grounded
+        # answer, the model down) is the AI's conversation too: the handoff rate must count it.
+        ai_handled=Count("pk", filter=Q(ai_replies__gt=0) | Q(handed_off=True)),
         handed_off=Count("pk", filter=Q(handed_off=True)),
         chats=Count("pk", filter=Q(channel="chat")),
         abandoned=Count("pk", filter=Q(abandoned=True)),

@@ -96,6 +96,14 @@ def test_the_summary(scenario):
     assert summary["abandonment_rate"] == 50.0  # 1 of 2 chats
 
 
+def test_a_handoff_before_any_ai_answer_counts_in_the_handoff_rate(scenario):
+    build("chat", [(0, "inbound", "customer"), (30, "handoff", "the AI model timed out")])
+    conversation_facts_refresh()
+    summary = kpi_summary(DAY)
+    assert (summary["handed_off"], summary["ai_handled"]) == (2, 3)
+    assert summary["handoff_rate"] == pytest.approx(66.7)  # 2 of the 3 the AI owned, not "2 of 2 it answered"
+
+
 def test_filters_split_the_numbers(scenario):
     assert kpi_summary(Filters(start=DAY.start, end=DAY.end, channel="chat"))["conversations"] == 2
     assert kpi_summary(Filters(start=DAY.start, end=DAY.end, handled_by="ai"))["conversations"] == 1
