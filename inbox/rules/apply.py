@@ -68,7 +68,9 @@ def conversation_route(*, message: Message, trigger: str = "") -> Decision | Non
     if not should_route(conversation, message):
         return None
     message.conversation = conversation
-    ctx = routing_context_for(message)
+    # Decided as of now, not as of the message: routing may run late (a slow classification, the
+    # pipeline sweep after an outage), and "we open <a time already past>" must never be sent.
+    ctx = routing_context_for(message, at=timezone.now())
     decision = rules_evaluate(rules_active(), ctx)
     with transaction.atomic():
         conversation = _facts_apply(conversation, decision)

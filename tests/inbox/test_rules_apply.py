@@ -144,6 +144,23 @@ def test_after_hours_the_customer_is_told_the_next_opening_and_the_conversation_
     assert any("Support is closed until tomorrow at 09:00 (Europe/Berlin)" in e for e in events(conversation))
 
 
+def test_a_message_routed_late_is_told_the_next_opening_from_now(django_capture_on_commit_callbacks):
+    team = TeamFactory(name="Support")
+    business_hours_set(team=team, timezone="Europe/Berlin", weekly={"0": [["09:00", "17:00"]]}, holidays=[])
+    RoutingRuleFactory(name="Support", conditions=[{"field": "channel", "value": ["whatsapp"]}],
+                       actions={"owner": "team", "team_id": team.pk, "after_hours": "queue"})  # fmt: skip
+    with mock.patch("django.utils.timezone.now", return_value=datetime(2026, 11, 22, 21, 0, tzinfo=UTC)):  # Sunday
+        message = message_receive(channel=Channel.WHATSAPP, address="+15551230001", text="Where is my order?").message
+    # Its pipeline runs on Monday evening (a broker outage, then the sweep): Monday's hours are over.
+    with (
+        mock.patch("django.utils.timezone.now", return_value=datetime(2026, 11, 23, 19, 0, tzinfo=UTC)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        inbound_message_process(message.pk)
+    [ack] = message.conversation.messages.filter(direction=Message.Direction.OUTBOUND).values_list("text", flat=True)
+    assert "we open Monday 30 Nov at 09:00 (Europe/Berlin)" in ack, "not 'tomorrow', which was already past"
+
+
 def test_after_hours_a_rule_can_give_the_conversation_to_the_ai(django_capture_on_commit_callbacks):
     team = TeamFactory(name="Support")
     business_hours_set(team=team, timezone="UTC", weekly={}, holidays=[])
