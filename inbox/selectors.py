@@ -249,8 +249,13 @@ def customer_panel(customer: Customer, *, user, exclude_conversation_id: int | N
     }
 
 
+def assignable_agents():
+    """People a conversation can be given to: active, and not an API integration's own user."""
+    return AgentProfile.objects.filter(user__is_active=True, user__integration__isnull=True)
+
+
 def agents_for_assignment() -> list[AgentProfile]:
-    return list(AgentProfile.objects.select_related("user").order_by("user__first_name"))
+    return list(assignable_agents().select_related("user").order_by("user__first_name"))
 
 
 def notifications_for(user, limit: int = 20) -> dict:

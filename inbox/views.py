@@ -218,7 +218,7 @@ def conversation_assign(request, conversation: Conversation) -> None:
     if not ident.isdigit() or kind not in ("agent", "team"):
         raise ValidationError("Choose an agent or a team")
     if kind == "agent":
-        profile = AgentProfile.objects.select_related("user").filter(user_id=int(ident)).first()
+        profile = selectors.assignable_agents().select_related("user").filter(user_id=int(ident)).first()
         if profile is None:
             raise ValidationError("No such agent")
         actions.conversation_reassign(conversation=conversation, actor=request.user, assignee=profile.user,

@@ -213,4 +213,9 @@ def rule_delete(*, rule: RoutingRule, actor: AbstractBaseUser | None) -> None:
 
 
 def agent_choices():
-    return get_user_model().objects.filter(agent__isnull=False).order_by("first_name", "username")
+    # An integration's user is how an API token acts, not someone to route conversations to.
+    return (
+        get_user_model()
+        .objects.filter(agent__isnull=False, integration__isnull=True)
+        .order_by("first_name", "username")
+    )

@@ -144,6 +144,25 @@ def test_assign_take_over_hand_to_ai_status_priority_and_tags(agent_client, agen
     assert (conversation.status, conversation.priority, conversation.tags) == ("resolved", 3, ["vip", "billing"])
 
 
+def test_integrations_and_deactivated_people_are_not_offered_as_assignees(agent_client):
+    from inbox.api.services import integration_create
+
+    integration, _ = integration_create(name="CRM sync", actor=UserFactory())
+    gone = AgentFactory(user__first_name="Gone", user__is_active=False).user
+    AgentFactory(user__first_name="Ben")
+    conversation = _whatsapp()
+    page = agent_client.get(reverse("inbox:conversation", args=[conversation.pk])).content.decode()
+    assert "Ben" in page and "CRM sync" not in page and "Gone" not in page
+
+    for user in (integration.user, gone):
+        response = agent_client.post(
+            reverse("inbox:assign", args=[conversation.pk]), {"target": f"agent:{user.pk}"}, **HTMX
+        )
+        assert response.status_code == 400 and "No such agent" in response.content.decode()
+    conversation.refresh_from_db()
+    assert conversation.assignee is None
+
+
 @pytest.mark.parametrize(
     ("name", "data", "reason"),
     [

@@ -94,3 +94,11 @@ def test_a_business_hours_condition_must_know_whose_hours(admin):
     rule = rule_create(actor=admin, name="Night", match="all", conditions=closed,
                        actions={"owner": "team", "team_id": team.pk, "after_hours": "ai"})  # fmt: skip
     assert rule.conditions == closed
+
+
+def test_an_integrations_user_is_not_an_agent_a_rule_can_name(admin):
+    from inbox.api.services import integration_create
+    from inbox.rules.admin import agent_choices
+
+    integration, _ = integration_create(name="CRM sync", actor=admin)
+    assert admin in agent_choices() and integration.user not in agent_choices()
