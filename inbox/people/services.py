@@ -36,7 +36,10 @@ def _snapshot(profile: AgentProfile) -> dict:
 
 def _admins_left(excluding: AgentProfile) -> int:
     return (
-        AgentProfile.objects.filter(role=Role.ADMIN, user__is_active=True).exclude(pk=excluding.pk).count()
+        # An integration with no team restriction has the admin role, but nobody can log in as it.
+        AgentProfile.objects.filter(role=Role.ADMIN, user__is_active=True, user__integration__isnull=True)
+        .exclude(pk=excluding.pk)
+        .count()
         + User.objects.filter(is_superuser=True, is_active=True).exclude(pk=excluding.user_id).count()
     )
 

@@ -10,9 +10,15 @@ from inbox.models import AgentProfile, Conversation, Team
 from inbox.people import services
 
 
+def _people():
+    """Agents, leads and admins; integrations' users are managed under Settings → Integrations."""
+    return AgentProfile.objects.filter(user__integration__isnull=True)
+
+
 def _context(**extra) -> dict:
     agents = (
-        AgentProfile.objects.select_related("user")
+        _people()
+        .select_related("user")
         .prefetch_related(Prefetch("teams", queryset=Team.objects.order_by("name")))
         .annotate(
             open_now=Count("user__conversations", filter=~Q(user__conversations__status=Conversation.Status.RESOLVED))
@@ -60,7 +66,7 @@ def agent_invite(request):
 @admin_required
 @require_POST
 def agent_update(request, pk: int):
-    profile = get_object_or_404(AgentProfile.objects.select_related("user"), pk=pk)
+    profile = get_object_or_404(_people().select_related("user"), pk=pk)
     try:
         if "active" in request.POST:
             services.agent_set_active(actor=request.user, profile=profile, active=request.POST["active"] == "1")

@@ -100,6 +100,14 @@ def test_the_last_admin_stays_an_admin(admin):
     agent_update(actor=admin, profile=other, role=Role.AGENT, teams=[])  # another admin remains: me
 
 
+def test_an_integration_does_not_count_as_another_admin(admin):
+    from inbox.api.services import integration_create
+
+    integration_create(name="CRM sync", actor=admin)  # its user has the admin role (every conversation)
+    with pytest.raises(ValidationError, match="at least one admin"):
+        agent_update(actor=admin, profile=AgentProfile.objects.get(user=admin), role=Role.AGENT, teams=[])
+
+
 def test_deactivating_hands_open_conversations_back_to_the_team(admin, client):
     support = TeamFactory(name="Support")
     leaving, colleague = AgentFactory(), AgentFactory()

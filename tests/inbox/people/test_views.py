@@ -29,6 +29,17 @@ def test_the_page_lists_people_and_teams_in_a_constant_number_of_queries(admin_c
     assert page.status_code == 200 and page.content.decode().count("data-agent=") == 7
 
 
+def test_integrations_are_not_listed_or_changed_as_people(admin_client):
+    from inbox.api.services import integration_create
+
+    integration, _ = integration_create(name="CRM sync", actor=AgentFactory().user)
+    assert "CRM sync" not in admin_client.get("/settings/people/").content.decode()
+    profile = AgentProfile.objects.get(user=integration.user)
+    assert admin_client.post(f"/settings/people/agents/{profile.pk}/", {"active": "0"}).status_code == 404
+    integration.user.refresh_from_db()
+    assert integration.user.is_active
+
+
 def test_invite_through_the_page_and_errors_are_shown(admin_client, django_capture_on_commit_callbacks):
     team = TeamFactory(name="Support")
     with django_capture_on_commit_callbacks(execute=True):
