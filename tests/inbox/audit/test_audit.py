@@ -69,3 +69,15 @@ def test_the_audit_log_is_for_admins_and_filters(admin, agent_client):
     only_qa = client.get("/settings/audit/", {"action": "qa."}).context["entries"]
     assert [e.action for e in only_qa] == ["qa.phrase_added"]
     assert client.get("/settings/audit/", {"start": "not-a-date"}).status_code == 200
+
+
+def test_the_audit_log_shows_values_as_readable_fields(admin):
+    conversation = ConversationFactory()
+    conversation_assign(conversation=conversation, owner=Conversation.Owner.HUMAN, assignee=admin, actor=admin)
+    integration_create(name="CRM <b>sync</b>", actor=admin)
+    client = Client()
+    client.force_login(admin)
+    page = client.get("/settings/audit/").content.decode()
+    assert "owner:</span> human" in page and "assignee:</span> —" in page  # not {'owner': 'human', ...}
+    assert "{&#x27;" not in page and "None" not in page
+    assert "name:</span> CRM &lt;b&gt;sync&lt;/b&gt;" in page
