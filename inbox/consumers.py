@@ -129,13 +129,18 @@ def _sockets_key(user) -> str:
 
 
 def _socket_opened(user) -> None:
-    """Count the agent's open sockets (tabs); the first one brings an offline agent online."""
+    """Count the agent's open sockets (tabs); an open socket brings an offline agent online.
+
+    Not only the first by the count: a web process killed with sockets open (a deploy, a crash)
+    never ran their disconnects, and with a count left above zero the agent opening the inbox
+    next morning stayed offline (or away) while working.
+    """
     key = _sockets_key(user)
     cache.add(key, 0, SOCKETS_TTL)
-    if cache.incr(key) == 1:
-        profile = AgentProfile.objects.filter(user=user).first()
-        if profile and profile.presence == AgentProfile.Presence.OFFLINE:
-            agent_presence_set(user=user, presence=AgentProfile.Presence.ONLINE)
+    cache.incr(key)
+    profile = AgentProfile.objects.filter(user=user).first()
+    if profile and profile.presence == AgentProfile.Presence.OFFLINE:
+        agent_presence_set(user=user, presence=AgentProfile.Presence.ONLINE)
     agent_seen(user=user)
 
 

@@ -106,3 +106,15 @@ def test_colleagues_see_who_is_replying_and_presence_follows_the_socket():
     assert presence_away == "away"
     assert bad["reason"] == "no such conversation"
     assert AgentProfile.objects.get(user=ana).presence == "offline"  # last socket closed
+
+
+def test_opening_the_inbox_brings_an_offline_agent_online_even_after_a_crashed_web_process():
+    from django.core.cache import cache
+
+    from inbox.consumers import _sockets_key
+
+    ana = AgentFactory(user__username="ana", presence="offline").user
+    cache.set(_sockets_key(ana), 3)  # sockets of a killed web process: their disconnects never ran
+    assert connect(_session_headers(ana))[0]
+    cache.delete(_sockets_key(ana))
+    assert AgentProfile.objects.get(user=ana).presence == "online"
