@@ -225,6 +225,17 @@ def test_password_reset_emails_a_working_link(client, agent):
     assert "Choose a new password" in page.content.decode() and "new_password1" in page.content.decode()
 
 
+@pytest.mark.parametrize("view", ["channel:whatsapp", "team"])
+def test_saving_a_filter_starts_from_the_view_on_screen(agent_client, agent, view):
+    team = TeamFactory(name="Billing")
+    agent.teams.add(team)
+    view = f"team:{team.pk}" if view == "team" else view
+    page = agent_client.get(reverse("inbox:home"), {"view": view}).content.decode()
+    form = page[page.index('id="sf-view"') :].split("</select>")[0]
+    # Looking at WhatsApp (or a team) and saving it used to save "Mine", the first option.
+    assert f'value="{view}" selected' in form and 'value="mine" selected' not in form
+
+
 def test_saved_filters_belong_to_their_agent(agent_client, agent):
     response = agent_client.post(reverse("inbox:saved_filter_save"),
                                  {"name": "Urgent WhatsApp", "channel": "whatsapp", "priority": "3"})  # fmt: skip
