@@ -236,7 +236,9 @@ def _conversation_track(conversation: Conversation, message: Message) -> None:
     """Keep the denormalised list fields in step with the newest message."""
     at = message.created_at
     conversation.last_message_at = at
-    conversation.last_message_preview = (message.text or nh3.clean(message.html, tags=set()))[:PREVIEW_LENGTH]
+    automatic = message.direction == Message.Direction.OUTBOUND and message.author_kind == Message.Author.SYSTEM
+    if not automatic:  # a survey or an after-hours notice would hide what the conversation is about
+        conversation.last_message_preview = (message.text or nh3.clean(message.html, tags=set()))[:PREVIEW_LENGTH]
     if message.channel and message.channel not in conversation.channels:
         conversation.channels = [*conversation.channels, message.channel]
     answer = message.metadata.get("csat_rating") is not None  # leaves it resolved, with nobody waiting

@@ -149,6 +149,24 @@ def test_a_reply_answers_the_customer_and_records_first_response():
     assert conversation.last_message_preview == "Hello!"
 
 
+def test_automatic_messages_do_not_replace_the_list_preview(django_capture_on_commit_callbacks):
+    agent = AgentFactory()
+    inbound = message_receive(channel=Channel.SMS, address="+15551230000", text="Where is my parcel?").message
+    message_append_outbound(conversation=inbound.conversation, channel=Channel.SMS,
+                            text="Thanks for your message. Our Support team is closed right now.",
+                            author_kind=Message.Author.SYSTEM)  # fmt: skip
+    assert Conversation.objects.get(pk=inbound.conversation_id).last_message_preview == "Where is my parcel?"
+
+    message_append_outbound(
+        conversation=inbound.conversation, channel=Channel.SMS, text="On its way!", author=agent.user
+    )
+    with django_capture_on_commit_callbacks(execute=True):  # resolving asks for a rating (CSAT)
+        conversation_set_status(conversation=inbound.conversation, status=Conversation.Status.RESOLVED)
+    conversation = Conversation.objects.get(pk=inbound.conversation_id)
+    assert conversation.messages.filter(text__startswith="How did we do?").exists()
+    assert conversation.last_message_preview == "On its way!", "the resolved list shows the answer, not the survey"
+
+
 def test_a_reply_on_a_channel_the_customer_lacks_is_refused():
     inbound = message_receive(channel=Channel.SMS, address="+15551230000", text="Hi").message
     with pytest.raises(ValidationError, match="cannot be reached on Email"):
