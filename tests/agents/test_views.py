@@ -35,6 +35,18 @@ def test_settings_pages_are_for_admins_only(agent_client, admin_client, name):
     assert admin_client.get(reverse(f"agents:{name}")).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("name", "current"),
+    [("settings", "AI status"), ("settings_articles", "Knowledge base"), ("settings_article_new", "Knowledge base"),
+     ("settings_procedures", "Procedures"), ("settings_intents", "Intents &amp; sensitive topics")],
+)  # fmt: skip
+def test_ai_settings_pages_sit_in_the_settings_layout(admin_client, name, current):
+    # They rendered bare against the window's edge, without the settings navigation.
+    page = admin_client.get(reverse(f"agents:{name}")).content.decode()
+    assert 'class="settings-nav" aria-label="Settings"' in page and 'class="settings-main"' in page
+    assert f'aria-current="page">{current}</a>' in page and "css/settings.css" in page
+
+
 def test_saving_an_article_embeds_it(admin_client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
