@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from inbox.models_routing import BusinessHours, RoutingRule, RuleVersion, SlaPolicy
-from tests.factories import AgentFactory, RoutingRuleFactory, TeamFactory
+from tests.factories import AgentFactory, RoutingRuleFactory, SlaPolicyFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -145,6 +145,12 @@ def test_sla_policy_form_needs_a_target(admin_client):
     ok = admin_client.post("/settings/sla/", {"name": "Std", "first_response_minutes": 60, "warn_before_minutes": 10,
                                               "breach_action": "raise_priority"})  # fmt: skip
     assert ok.status_code == 302 and SlaPolicy.objects.get(name="Std").first_response_minutes == 60
+
+
+def test_sla_targets_not_set_show_a_dash_without_a_unit(admin_client):
+    SlaPolicyFactory(name="VIP", first_response_minutes=15, next_response_minutes=None, resolution_minutes=None)
+    page = admin_client.get("/settings/sla/").content.decode()
+    assert "<td>15 min</td><td>—</td><td>—</td>" in page and "— min" not in page
 
 
 def test_teams_page_changes_policy_and_capacity(admin_client):
