@@ -35,3 +35,17 @@ def test_header_timeline_composer_and_customer_panel_do_not_overlap(new_page, si
     header, timeline, composer, panel = boxes.values()
     assert header[1] <= timeline[0] + 1 and timeline[1] <= composer[0] + 1 and composer[1] <= panel[0] + 1, boxes
     assert timeline[1] - timeline[0] >= 120, "the timeline keeps room for messages"
+
+
+def test_the_top_bar_fits_a_phone(new_page):
+    ana = AgentFactory(user__username="ana", user__first_name="Ana", user__last_name="Souza").user
+    ana.set_password("pw-ana-123")
+    ana.save()
+    page = new_page()
+    page.set_viewport_size({"width": 390, "height": 800})
+    log_in(page, "ana", "pw-ana-123")
+    screenshot(page, "inbox-phone")
+    # It was ~480 px wide: the page scrolled sideways and "Log out" sat off screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    box = page.get_by_role("button", name="Log out").bounding_box()
+    assert box and box["x"] + box["width"] <= 390
