@@ -31,11 +31,15 @@ async def converse(headers, *messages, until=("done", "error")):
     communicator = WebsocketCommunicator(application, "/ws/copilot/", headers=headers)
     connected, code = await communicator.connect()
     received = []
-    if connected:
-        for message in messages:
-            await communicator.send_json_to(message)
-        while not received or received[-1]["type"] not in until:
-            received.append(await communicator.receive_json_from(timeout=10))
+    try:
+        if connected:
+            for message in messages:
+                await communicator.send_json_to(message)
+            while not received or received[-1]["type"] not in until:
+                received.append(await communicator.receive_json_from(timeout=10))
+    finally:
+        # As a server would, also after a refusal: a consumer left running until its event loop
+        # closed hung that loop's shutdown now and then (its channel-layer receive, cancelled).
         await communicator.disconnect()
     return connected, code, received
 

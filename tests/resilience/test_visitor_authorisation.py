@@ -63,6 +63,7 @@ def test_anonymous_agent_sockets_are_refused(path):
     async def scenario():
         socket = WebsocketCommunicator(application, path, headers=[(b"origin", b"http://localhost")])
         connected, _ = await socket.connect()
+        await socket.disconnect()  # as a server would: a refused consumer must not outlive its loop
         assert not connected
 
     run_async(scenario)

@@ -94,13 +94,15 @@ def test_a_resent_message_is_stored_once():
 
 def test_a_forged_or_altered_token_is_refused():
     async def scenario():
-        _, session = await widget_connect()
+        first, session = await widget_connect()
+        await first.disconnect()
         for token in ["v_made.up.token", session["token"][:-2] + "xx"]:
             socket = WebsocketCommunicator(application, "/ws/widget/", headers=[(b"origin", b"http://localhost")])
             await socket.connect()
             await socket.send_json_to({"action": "hello", "token": token})
             assert await socket.receive_json_from() == {"type": "error", "reason": "invalid token"}
             assert (await socket.receive_output())["code"] == 4403
+            await socket.disconnect()
 
     run_async(scenario)
 
@@ -133,11 +135,11 @@ def test_a_visitor_only_ever_sees_their_own_conversation():
         # Bob cannot mark Alice's messages read by guessing ids
         await bob.send_json_to({"action": "seen", "message_ids": [reply.pk]})
         await bob.send_json_to({"action": "ping"})
-        _, bob_again = await widget_connect(token=bob_session["token"])
+        bob_tab, bob_again = await widget_connect(token=bob_session["token"])
         assert [m["text"] for m in bob_again["messages"]] == ["Bob here"]
         assert (await database_sync_to_async(Message.objects.get)(pk=reply.pk)).delivery_status == "sent"
-        await alice.disconnect()
-        await bob.disconnect()
+        for socket in (alice, bob, bob_tab):
+            await socket.disconnect()
 
     run_async(scenario)
 
