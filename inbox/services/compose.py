@@ -16,6 +16,8 @@ from django.utils import timezone
 from inbox.access import check_conversation_act, users_who_see_q
 from inbox.events import agent_group, event_publish
 from inbox.models import AgentProfile, Attachment, Channel, Conversation, Message, Notification
+from inbox.selectors import assignable_agents
+from inbox.services.conversations import conversation_assign
 from inbox.services.messages import message_append_outbound, note_add
 
 WHATSAPP_WINDOW = timedelta(hours=24)
@@ -53,7 +55,24 @@ def conversation_reply(
     with transaction.atomic():
         message = message_append_outbound(conversation=conversation, channel=channel, text=text, author=actor)
         _attachments_save(message, files)
+        _claim_if_unowned(conversation, actor)
     return message
+
+
+def _claim_if_unowned(conversation: Conversation, actor: AbstractBaseUser) -> None:
+    """The agent who answers a conversation nobody holds (a queue's, or the AI's) now owns it:
+    the AI stops answering, and the customer's next message reaches the person who replied."""
+    conversation.refresh_from_db(fields=["assignee", "owner", "team"])
+    if conversation.assignee_id is not None or not assignable_agents().filter(user=actor).exists():
+        return
+    conversation_assign(
+        conversation=conversation,
+        owner=Conversation.Owner.HUMAN,
+        assignee=actor,
+        team=conversation.team,
+        actor=actor,
+        reason="on replying",
+    )
 
 
 def note_post(

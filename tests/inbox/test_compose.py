@@ -69,3 +69,26 @@ def test_mentioning_a_colleague_notifies_only_them(agent, django_capture_on_comm
     assert (notification.user, notification.message, notification.kind) == (ben, note, "mention")
     assert "Ana mentioned you" in notification.text
     assert any(groups == (agent_group(ben.pk),) and e["type"] == "notification" for groups, e in sent)
+
+
+@pytest.mark.parametrize("owner", [Conversation.Owner.UNASSIGNED, Conversation.Owner.AI])
+def test_answering_a_conversation_nobody_holds_makes_it_yours(agent, owner):
+    conversation = _whatsapp_conversation(hours_ago=1)
+    Conversation.objects.filter(pk=conversation.pk).update(owner=owner)
+
+    conversation_reply(conversation=conversation, actor=agent.user, channel="whatsapp", text="I'll sort this out")
+
+    conversation.refresh_from_db()
+    assert (conversation.owner, conversation.assignee) == (Conversation.Owner.HUMAN, agent.user)
+    assert conversation.messages.filter(text__startswith=f"Assigned to {agent.user.get_full_name()}").exists()
+
+
+def test_answering_a_colleagues_conversation_leaves_it_theirs(agent):
+    colleague = AgentFactory().user
+    conversation = _whatsapp_conversation(hours_ago=1)
+    Conversation.objects.filter(pk=conversation.pk).update(owner=Conversation.Owner.HUMAN, assignee=colleague)
+
+    conversation_reply(conversation=conversation, actor=agent.user, channel="whatsapp", text="Covering for a bit")
+
+    conversation.refresh_from_db()
+    assert conversation.assignee == colleague
