@@ -18,6 +18,7 @@ from inbox.metrics.kpis import (
     kpi_trend,
 )
 from inbox.models import AgentProfile, Channel, Team
+from inbox.selectors import assignable_agents
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
@@ -60,6 +61,12 @@ def _filters(request, team_ids) -> Filters:
     )
 
 
+def _agents(team_ids: tuple[int, ...] | None):
+    """Who the agent filter offers: a lead sees the members of their teams, an admin everyone."""
+    agents = assignable_agents().filter(capacity__gt=0).select_related("user").order_by("user__first_name")
+    return agents if team_ids is None else agents.filter(teams__in=team_ids).distinct()
+
+
 @login_required
 def dashboard(request):
     filters = _filters(request, _viewer_teams(request.user))
@@ -88,7 +95,7 @@ def dashboard(request):
         "channels": Channel.choices,
         "hours": range(24),
         "teams": Team.objects.filter(pk__in=filters.team_ids) if filters.team_ids is not None else Team.objects.all(),
-        "agents": AgentProfile.objects.select_related("user").filter(capacity__gt=0).order_by("user__first_name"),
+        "agents": _agents(filters.team_ids),
     }
     return render(request, "metrics/dashboard.html", context)
 

@@ -51,6 +51,22 @@ def test_a_team_lead_sees_only_their_teams():
     assert _client(role="admin").get("/metrics/").context["summary"]["conversations"] == 2
 
 
+def test_a_team_leads_agent_filter_offers_only_their_teams_members():
+    support, billing = TeamFactory(name="Support"), TeamFactory(name="Billing")
+    ana, bo = AgentFactory(user__first_name="Ana"), AgentFactory(user__first_name="Bo")
+    ana.teams.add(support)
+    bo.teams.add(billing)
+    lead = AgentFactory(role="lead", user__first_name="Lea")
+    lead.teams.add(support)
+    client = Client()
+    client.force_login(lead.user)
+
+    offered = {p.user.first_name for p in client.get("/metrics/").context["agents"]}
+
+    assert "Ana" in offered and "Bo" not in offered
+    assert {"Ana", "Bo"} <= {p.user.first_name for p in _client(role="admin").get("/metrics/").context["agents"]}
+
+
 def test_csv_export(agent):
     conversation = message_receive(channel=Channel.EMAIL, address="a@example.com", text="hi").message.conversation
     message_append_outbound(conversation=conversation, channel=Channel.EMAIL, text="hello", author=agent.user)
