@@ -23,3 +23,10 @@ def test_production_static_build_succeeds(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "staticfiles.json").exists()
+
+
+def test_pages_name_their_icon_so_browsers_stop_asking_for_favicon_ico(client, db):
+    page = client.get("/accounts/login/").content.decode()
+    href = page.split('rel="icon" href="', 1)[1].split('"', 1)[0]
+    icon = client.get(href)
+    assert icon.status_code == 200 and b"<svg" in b"".join(icon.streaming_content)
