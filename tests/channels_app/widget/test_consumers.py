@@ -13,7 +13,7 @@ from inbox.events import conversation_group
 from inbox.models import Channel, ContactPoint, Conversation, Message
 from inbox.services import message_append_outbound, message_receive
 from tests.channels_app.widget.helpers import receive_type, run_async, widget_connect
-from tests.factories import AgentFactory, ContactPointFactory
+from tests.factories import AgentFactory, ContactPointFactory, RoutingRuleFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SECRET = "host-site-secret"
@@ -335,3 +335,14 @@ def test_empty_and_oversized_messages_are_refused_with_a_reason():
 
     run_async(scenario)
     assert Message.objects.count() == 0
+
+
+def test_with_nobody_online_chat_is_available_when_the_rules_give_it_to_the_ai():
+    RoutingRuleFactory(name="Chats to the AI", conditions=[{"field": "channel", "value": ["chat"]}])
+
+    async def scenario():
+        socket, session = await widget_connect()
+        assert session["available"] is True
+        await socket.disconnect()
+
+    run_async(scenario)
