@@ -2,6 +2,7 @@
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from inbox.models_routing import BusinessHours, RoutingRule, RuleVersion, SlaPolicy
 from tests.factories import AgentFactory, RoutingRuleFactory, SlaPolicyFactory, TeamFactory
@@ -191,3 +192,13 @@ def test_settings_lists_take_a_fixed_number_of_queries(url, admin_client):
     few = _queries(admin_client, url)
     grow(8)
     assert _queries(admin_client, url) == few
+
+
+@pytest.mark.parametrize(
+    ("url", "current"),
+    [("integrations:index", "Integrations &amp; webhooks"), ("qa:queue", "QA review"), ("audit:log", "Audit trail")],
+)
+def test_admin_pages_reached_from_settings_keep_its_navigation(admin_client, url, current):
+    page = admin_client.get(reverse(url)).content.decode()
+    assert 'class="settings-nav" aria-label="Settings"' in page
+    assert f'aria-current="page">{current}</a>' in page
