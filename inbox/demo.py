@@ -95,6 +95,7 @@ def demo_load(*, seed: int = 7, customers: int = 20, conversations: int = 60) ->
     AgentProfile.objects.create(user=admin, role=AgentProfile.Role.ADMIN, presence=AgentProfile.Presence.ONLINE)
     teams = {name: Team.objects.create(name=name) for name in ("Support", "Billing")}
     agents = []
+    agent_team: dict[int, Team] = {}
     for username, full, team in AGENTS:
         first, last = full.split()
         user = User.objects.create_user(username, f"{username}@example.com", AGENT_PASSWORD, first_name=first,
@@ -102,6 +103,7 @@ def demo_load(*, seed: int = 7, customers: int = 20, conversations: int = 60) ->
         profile = AgentProfile.objects.create(user=user, presence=rng.choice(["online", "online", "away"]))
         profile.teams.add(teams[team])
         agents.append(user)
+        agent_team[user.pk] = teams[team]
     # Chloe leads Billing: /team/ shows her the team queue (roles, inbox/access.py).
     AgentProfile.objects.filter(user__username=DEMO_LEAD).update(role=AgentProfile.Role.LEAD)
 
@@ -144,8 +146,9 @@ def demo_load(*, seed: int = 7, customers: int = 20, conversations: int = 60) ->
             pass
         else:
             agent = rng.choice(agents)
+            # In the agent's team, so team queues (/team/) and team KPIs show the demo's work.
             conversation_assign(conversation=conversation, owner=Conversation.Owner.HUMAN, assignee=agent,
-                                actor=admin, reason="by the demo loader")  # fmt: skip
+                                team=agent_team[agent.pk], actor=admin, reason="by the demo loader")  # fmt: skip
             reply = message_append_outbound(conversation=conversation, channel=channel,
                                             text=answer.format(n=order), author=agent)  # fmt: skip
             reply.delivery_status = rng.choice([Message.Delivery.DELIVERED, Message.Delivery.READ])

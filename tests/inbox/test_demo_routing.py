@@ -25,3 +25,13 @@ def test_demo_load_adds_rules_hours_and_sla_policies(django_capture_on_commit_ca
     # The demo's waiting conversations went through the real pipeline: none is left unexplained.
     for conversation in Conversation.objects.exclude(owner=Conversation.Owner.UNASSIGNED):
         assert conversation.messages.filter(direction="event", metadata__kind="assignment").exists()
+
+
+def test_the_demos_assigned_conversations_sit_in_their_agents_team(django_capture_on_commit_callbacks):
+    """The Billing lead's queue (/team/) showed nothing: seeded work had no team."""
+    with django_capture_on_commit_callbacks(execute=True):
+        demo_load(customers=8, conversations=12)
+    held = Conversation.objects.filter(owner=Conversation.Owner.HUMAN).select_related("assignee__agent")
+    assert held.exists()
+    for conversation in held:
+        assert conversation.team_id in {t.pk for t in conversation.assignee.agent.teams.all()}
