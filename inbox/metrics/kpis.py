@@ -98,13 +98,16 @@ def kpi_summary(filters: Filters) -> dict:
 
 
 def kpi_trend(filters: Filters) -> list[dict]:
-    return list(
-        filters.queryset()
+    """One row per day of the range, quiet days included (zero, no median): the chart's axis is time."""
+    rows = {
+        row["day"]: row
+        for row in filters.queryset()
         .annotate(day=TruncDate("started_at", tzinfo=filters.tz))
         .values("day")
         .annotate(conversations=Count("pk"), frt_median=Percentile(filters.timing("first_response"), 0.5))
-        .order_by("day")
-    )
+    }
+    days = (filters.start + timedelta(days=n) for n in range((filters.end - filters.start).days + 1))
+    return [rows.get(day, {"day": day, "conversations": 0, "frt_median": None}) for day in days]
 
 
 def kpi_heatmap(filters: Filters) -> list[list[int]]:

@@ -6,7 +6,15 @@ import pytest
 
 from inbox.hours import business_hours_set
 from inbox.metrics.facts import conversation_facts_refresh
-from inbox.metrics.kpis import Filters, kpi_by_agent, kpi_by_channel, kpi_handoff_reasons, kpi_heatmap, kpi_summary
+from inbox.metrics.kpis import (
+    Filters,
+    kpi_by_agent,
+    kpi_by_channel,
+    kpi_handoff_reasons,
+    kpi_heatmap,
+    kpi_summary,
+    kpi_trend,
+)
 from inbox.metrics.models import ConversationFact
 from inbox.models import Conversation, Message
 from tests.factories import AgentFactory, CustomerFactory, TeamFactory
@@ -179,3 +187,17 @@ def test_sla_breaches_are_counted_once_per_conversation(scenario):
     summary = kpi_summary(DAY)
     assert (summary["sla_breached"], summary["sla_breach_rate"]) == (1, 25.0)
     assert {row["channel"]: row["sla_breached"] for row in kpi_by_channel(DAY)}["email"] == 1
+
+
+def test_the_trend_has_every_day_of_the_range_quiet_ones_as_zero():
+    build("sms", [(0, "inbound", "customer"), (120, "outbound", "agent")])
+    conversation_facts_refresh()
+
+    trend = kpi_trend(Filters(start=date(2026, 3, 1), end=date(2026, 3, 3)))
+
+    assert [(row["day"], row["conversations"]) for row in trend] == [
+        (date(2026, 3, 1), 0),
+        (date(2026, 3, 2), 1),
+        (date(2026, 3, 3), 0),
+    ]
+    assert trend[0]["frt_median"] is None and trend[1]["frt_median"] == 120
