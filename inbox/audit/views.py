@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from inbox.access import admin_required
+from inbox.audit.display import audit_lines, audit_names
 from inbox.audit.models import AuditEntry
 
 PAGE = 100
@@ -30,6 +31,10 @@ def audit_log(request):
     if before.isdigit():
         entries = entries.filter(pk__lt=int(before))
     rows = list(entries.order_by("-pk")[: PAGE + 1])
+    names = audit_names(rows[:PAGE])
+    for entry in rows[:PAGE]:
+        entry.before_lines, entry.after_lines = audit_lines(entry.before, names), audit_lines(entry.after, names)
+        entry.target_label_extra = entry.target_label.removeprefix(f"#{entry.target_id}").strip()  # "#47 Maya": once
     query = request.GET.copy()
     query.pop("before", None)
     context = {

@@ -1,5 +1,3 @@
-import json
-
 from django import template
 
 from inbox.models import Channel
@@ -10,28 +8,6 @@ register = template.Library()
 @register.filter
 def get_item(mapping: dict, key: str):
     return mapping.get(key)
-
-
-def _audit_value(value) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
-        return ", ".join(map(str, value)) or "—"
-    if isinstance(value, str | int | float):
-        return str(value)
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-@register.filter
-def audit_lines(values) -> list[tuple[str, str]]:
-    """An audit entry's before/after as readable ``(field, value)`` lines, not a Python dict's repr."""
-    if values is None:
-        return []
-    if not isinstance(values, dict):
-        return [("", _audit_value(values))]
-    return [(str(key), _audit_value(value)) for key, value in values.items()]
 
 
 @register.filter

@@ -189,6 +189,8 @@ def test_adding_a_taken_address_offers_a_merge_that_works(agent_client):
     body = response.content.decode()
     assert response.status_code == 400 and "already belongs to M. Lopez" in body
     assert f'name="other" value="#{other.conversation.customer_id}"' in body
+    # Two customers may share a name: the button says which record goes into which.
+    assert f"Merge M. Lopez (#{other.conversation.customer_id}) into" in body and f"(#{maya.customer_id})" in body
 
     response = agent_client.post(reverse("inbox:merge", args=[maya.pk]),
                                  {"other": f"#{other.conversation.customer_id}"}, **HTMX)  # fmt: skip

@@ -7,7 +7,7 @@ from inbox.audit.models import AuditEntry
 from inbox.models import Conversation
 from inbox.qa.services import compliance_phrase_add
 from inbox.services import conversation_assign
-from tests.factories import AgentFactory, ConversationFactory
+from tests.factories import AgentFactory, ConversationFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +81,19 @@ def test_the_audit_log_shows_values_as_readable_fields(admin):
     assert "owner:</span> human" in page and "assignee:</span> —" in page  # not {'owner': 'human', ...}
     assert "{&#x27;" not in page and "None" not in page
     assert "name:</span> CRM &lt;b&gt;sync&lt;/b&gt;" in page
+
+
+def test_the_audit_log_names_the_people_and_teams_it_changed(admin, django_assert_max_num_queries):
+    billing = TeamFactory(name="Billing")
+    ana = AgentFactory(user__first_name="Ana", user__last_name="Ruiz").user
+    for _ in range(3):
+        conversation = ConversationFactory()
+        conversation_assign(conversation=conversation, owner=Conversation.Owner.HUMAN, assignee=ana, team=billing,
+                            actor=admin)  # fmt: skip
+    client = Client()
+    client.force_login(admin)
+    page = client.get("/settings/audit/").content.decode()
+    assert f"assignee:</span> Ana Ruiz (#{ana.pk})" in page and f"team:</span> Billing (#{billing.pk})" in page
+    assert f"#{conversation.pk} #{conversation.pk}" not in page  # the conversation's label is its id: once
+    with django_assert_max_num_queries(12):  # names are looked up once per kind, not per row
+        client.get("/settings/audit/")
