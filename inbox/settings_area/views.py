@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from inbox.access import admin_required
 from inbox.assignment import agent_capacity_set, team_policy_set
-from inbox.hours import DAY_NAMES, business_hours_set, hours_for, weekly_parse
+from inbox.hours import DAY_NAMES, business_hours_set, hours_for, timezone_validate, weekly_parse, weekly_validate
 from inbox.models import AgentProfile, Team
 from inbox.models_routing import RoutingRule, RuleVersion, SlaPolicy
 from inbox.rules.admin import rule_create, rule_delete, rule_move, rule_set_enabled, rule_update
@@ -205,6 +205,28 @@ def teams(request):
     return render(request, template, context, status=400 if error else 200)
 
 
+def _hours_read(form: HoursForm) -> tuple[dict, list[date]]:
+    """The form's days and holidays, each mistake added to its own field."""
+    d = dict(form.cleaned_data)
+    try:
+        timezone_validate(d["timezone"].strip())
+    except ValidationError as exc:
+        form.add_error("timezone", exc)
+    weekly = {}
+    for i in range(7):
+        try:
+            weekly.update(weekly_validate({str(i): weekly_parse(d.get(f"day_{i}", ""))}))
+        except ValidationError as exc:
+            form.add_error(f"day_{i}", exc)
+    holidays = []
+    for line in filter(None, (line.strip() for line in d["holidays"].splitlines())):
+        try:
+            holidays.append(date.fromisoformat(line))
+        except ValueError:
+            form.add_error("holidays", f"{line!r} is not a date: write YYYY-MM-DD")
+    return weekly, holidays
+
+
 @admin_required
 def hours(request, team_id: int | None = None):
     all_teams = list(Team.objects.select_related("hours"))
@@ -216,18 +238,14 @@ def hours(request, team_id: int | None = None):
         if request.method == "POST":
             form = HoursForm(request.POST)
             if form.is_valid():
-                d = form.cleaned_data
-                try:
-                    weekly = {str(i): weekly_parse(d.get(f"day_{i}", "")) for i in range(7)}
-                    holidays = [date.fromisoformat(line.strip()) for line in d["holidays"].splitlines() if line.strip()]
-                    business_hours_set(
-                        team=team, timezone=d["timezone"], weekly=weekly, holidays=holidays, actor=request.user
-                    )
-                    saved = True
-                except ValidationError as exc:
-                    form.add_error(None, " ".join(exc.messages))
-                except ValueError:
-                    form.add_error("holidays", "Write each holiday as YYYY-MM-DD")
+                weekly, holidays = _hours_read(form)  # every mistake at its field, not only the first
+                if not form.errors:
+                    try:
+                        business_hours_set(team=team, timezone=form.cleaned_data["timezone"], weekly=weekly,
+                                           holidays=holidays, actor=request.user)  # fmt: skip
+                        saved = True
+                    except ValidationError as exc:
+                        form.add_error(None, " ".join(exc.messages))
             if not form.is_valid():
                 status = 400
         else:

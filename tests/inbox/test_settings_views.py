@@ -140,6 +140,19 @@ def test_business_hours_form_validates_and_saves(admin_client):
     assert hours.weekly == {"0": [["09:00", "12:00"], ["13:00", "17:00"]]} and str(hours.holidays[0]) == "2026-12-25"
 
 
+def test_business_hours_form_shows_every_mistake_at_its_field_and_saves_nothing(admin_client):
+    team = TeamFactory(name="Support")
+    data = {"timezone": "Nowhere/Land", "day_0": "17:00-09:00", "day_2": "nine to five",
+            "holidays": "25/12\n2026-12-31"}  # fmt: skip
+    page = admin_client.post(f"/settings/hours/{team.pk}/", data)
+    body = page.content.decode()
+    assert page.status_code == 400
+    for reason in ("not a time zone", "Monday: 17:00-09:00 ends before it starts", "is not HH:MM-HH:MM",
+                   "&#x27;25/12&#x27; is not a date"):  # fmt: skip
+        assert reason in body, reason
+    assert not BusinessHours.objects.filter(team=team).exists()
+
+
 def test_sla_policy_form_needs_a_target(admin_client):
     bad = admin_client.post("/settings/sla/", {"name": "Empty", "warn_before_minutes": 10, "breach_action": "notify"})
     assert bad.status_code == 400 and "Set at least one target" in bad.content.decode()
