@@ -4,6 +4,7 @@ import time
 import pytest
 from django.core import mail
 from django.db import connection
+from playwright.sync_api import expect
 
 from channels_app.widget.services import visitor_is_present, widget_typing
 from inbox.models import Channel, ContactPoint, Message
@@ -63,9 +64,12 @@ def test_a_visitor_chats_sees_the_agent_typing_and_replying_live_and_resumes_aft
     # The host page styles every button hot pink; the widget's Shadow DOM keeps its own look.
     assert launcher.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(47, 79, 58)"
     launcher.click()
+    greeting = page.locator(f"{WIDGET} .greeting")
+    expect(greeting).to_have_text("Hi! How can we help? Write your question below.")  # not a blank panel
     page.locator(f"{WIDGET} textarea").fill("Do you ship to Canada?")
     page.keyboard.press("Enter")
     page.locator(f"{WIDGET} .msg.mine[data-id]").filter(has_text="Do you ship to Canada?").wait_for()
+    expect(greeting).to_be_hidden()
     question = Message.objects.get(channel=Channel.CHAT)
 
     in_thread(widget_typing, conversation_id=question.conversation_id, who="agent", typing=True)

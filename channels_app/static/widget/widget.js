@@ -2,7 +2,7 @@
  * Live chat widget. Embed on any page:
  *
  *   <script src="https://inbox.example.com/static/widget/widget.js" async
- *           data-title="Chat with us" data-color="#2563eb"
+ *           data-title="Chat with us" data-color="#2563eb" data-greeting="Hi! How can we help?"
  *           data-user-email="maya@example.com" data-user-name="Maya"
  *           data-user-hash="HMAC-SHA256(WIDGET_IDENTITY_SECRET, email) computed by your server"></script>
  *
@@ -20,6 +20,7 @@
   var storageKey = "support-widget-token:" + base.host;
   var data = script.dataset;
   var title = data.title || "Chat with us";
+  var greeting = data.greeting || "Hi! How can we help? Write your question below.";
   var color = /^#[0-9a-fA-F]{3,8}$/.test(data.color || "") ? data.color : "#2563eb";
 
   var CSS = [
@@ -38,6 +39,8 @@
     ".head strong{font-size:15px}.close{background:none;border:0;color:#fff;font-size:20px;cursor:pointer}",
     ".status{font-size:12px;opacity:.9}",
     ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px;background:#f6f8fa}",
+    // An empty chat opens with a greeting instead of a blank panel; it goes once there are messages.
+    ".greeting{margin:0;padding:12px 12px 0;background:#f6f8fa;color:#57606a;font-size:14px}.greeting[hidden]{display:none}",
     ".msg{max-width:80%;padding:8px 10px;border-radius:10px;white-space:pre-wrap;word-wrap:break-word;line-height:1.4}",
     ".msg.mine{align-self:flex-end;background:var(--c);color:#fff;border-bottom-right-radius:2px}",
     ".msg.theirs{align-self:flex-start;background:#fff;border:1px solid #d0d7de;border-bottom-left-radius:2px}",
@@ -67,7 +70,7 @@
     '<section class="panel" role="dialog" aria-label="Chat" hidden>' +
     '<div class="head"><div><strong></strong><div class="status">Connecting\u2026</div></div>' +
     '<button class="close" aria-label="Close chat">\u00D7</button></div>' +
-    '<div class="log" aria-live="polite"></div><div class="typing"></div>' +
+    '<p class="greeting"></p><div class="log" aria-live="polite"></div><div class="typing"></div>' +
     '<div class="offline" hidden><span class="offline-text">Nobody is available right now. Leave your email and we will reply there.</span>' +
     '<form><input type="email" name="email" placeholder="you@example.com" aria-label="Your email" required>' +
     '<button type="submit">Send</button></form></div>' +
@@ -77,6 +80,9 @@
   root.host.style.setProperty("--c", color);
   var $ = function (sel) { return root.querySelector(sel); };
   $(".head strong").textContent = title;
+  $(".greeting").textContent = greeting;
+  new MutationObserver(function () { $(".greeting").hidden = $(".log").children.length > 0; })
+    .observe($(".log"), { childList: true });
 
   var state = { socket: null, open: false, unread: 0, messages: {}, pending: {}, surveys: {}, retry: 0, typingTimer: null, sentTyping: false };
 
