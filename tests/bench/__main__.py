@@ -31,7 +31,8 @@ LIMITS = {
     "webhook": "CPU: each webhook stores the message, its contact and conversation and publishes the event "
     "synchronously (~20-35 ms of Python and SQL), while the load client, the Celery worker running the "
     "pipeline and PostgreSQL share the 2 cores; past capacity, requests wait for a pooled connection and "
-    "fail after DATABASE_POOL_TIMEOUT (Twilio times out at 15 s anyway)",
+    "fail after DATABASE_POOL_TIMEOUT (Twilio times out at 15 s anyway): those messages are not stored, and only "
+    "Twilio's retry brings them back (storing the raw webhook first and processing it in Celery is the fix)",
     "fanout": "one Python client reading every socket and channels-redis group_send looping over the "
     "group's members in each daphne; both CPU-bound on 2 cores",
     "list": "the full inbox page is rendered in Python (templates, sidebar, 8 queries); the list itself is a "
