@@ -51,7 +51,7 @@ def test_admins_see_every_page_with_the_settings_nav(url, admin_client):
     response = admin_client.get(url, follow=True)
     assert response.status_code == 200
     html = response.content.decode()
-    for link in ("Routing rules", "Teams &amp; assignment", "Business hours", "SLA policies",
+    for link in ("Routing rules", "Assignment &amp; capacity", "Business hours", "SLA policies",
                  'href="/settings/ai/articles/"', 'href="/settings/ai/procedures/"'):  # fmt: skip
         assert link in html
 
