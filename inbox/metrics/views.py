@@ -107,7 +107,9 @@ def dashboard_csv(request):
     response["Content-Disposition"] = f'attachment; filename="kpis-{filters.start}-{filters.end}.csv"'
     writer = csv.writer(response)
     columns = ["conversations", "frt_median", "frt_p90", "nrt_median", "resolution_median", "resolution_p90"]
-    writer.writerow(["group", "name", *columns, "per_hour"])
+    # Units in the header: times are seconds, the last column conversations per agent-hour.
+    header = [c if c == "conversations" else f"{c}_seconds" for c in columns]
+    writer.writerow(["group", "name", *header, "conversations_per_agent_hour"])
     for row in kpi_by_channel(filters):
         writer.writerow(["channel", row["channel"], *[_cell(row[c]) for c in columns], ""])
     for row in kpi_by_agent(filters):

@@ -74,6 +74,9 @@ def test_csv_export(agent):
     response = _client(role="admin").get("/metrics/export.csv")
     lines = response.content.decode().splitlines()
     assert response["Content-Type"] == "text/csv"
-    assert lines[0].startswith("group,name,conversations")
+    assert lines[0] == (
+        "group,name,conversations,frt_median_seconds,frt_p90_seconds,nrt_median_seconds,resolution_median_seconds,"
+        "resolution_p90_seconds,conversations_per_agent_hour"
+    )
     assert lines[1].startswith("channel,email,1,")
     assert any(line.startswith("agent,Ana,1,") for line in lines)
