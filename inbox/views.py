@@ -31,6 +31,7 @@ from inbox.models import (
 )
 from inbox.services import actions, agents, compose, customers
 from inbox.services.contacts import contact_address_normalise
+from inbox.services.whatsapp import whatsapp_window
 
 # Images a browser may show inline; anything else (SVG included) downloads.
 INLINE_IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
@@ -131,6 +132,7 @@ def _conversation_context(request, conversation: Conversation, **extra) -> dict:
         (reply, agents.canned_reply_render(reply=reply, conversation=conversation, agent=request.user))
         for reply in CannedReply.objects.all()
     ]
+    whatsapp_open, whatsapp_closes_at = whatsapp_window(conversation)
     return {
         "conversation": conversation,
         "customer": customer,
@@ -139,8 +141,8 @@ def _conversation_context(request, conversation: Conversation, **extra) -> dict:
         "past_conversations": panel["past_conversations"],
         "reply_channels": channels,
         "default_channel": default_channel,
-        "whatsapp_closes_at": compose.whatsapp_window_closes_at(conversation),
-        "whatsapp_open": compose.whatsapp_window_open(conversation),
+        "whatsapp_open": whatsapp_open,
+        "whatsapp_closes_at": whatsapp_closes_at,
         "canned_replies": canned,
         "agents": selectors.agents_for_assignment(),
         "teams": list(Team.objects.order_by("name")),

@@ -3,7 +3,6 @@
 import mimetypes
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -11,7 +10,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
 
 from inbox.access import check_conversation_act, users_who_see_q
 from inbox.events import agent_group, event_publish
@@ -19,21 +17,9 @@ from inbox.models import AgentProfile, Attachment, Channel, Conversation, Messag
 from inbox.selectors import assignable_agents
 from inbox.services.conversations import conversation_assign
 from inbox.services.messages import message_append_outbound, note_add
+from inbox.services.whatsapp import whatsapp_window
 
-WHATSAPP_WINDOW = timedelta(hours=24)
 MENTION = re.compile(r"(?<![\w@])@([\w.+-]{1,150})")
-
-
-def whatsapp_window_closes_at(conversation: Conversation) -> datetime | None:
-    """When free-form WhatsApp replies stop being allowed (None: the customer never wrote on WhatsApp)."""
-    if conversation.whatsapp_last_inbound_at is None:
-        return None
-    return conversation.whatsapp_last_inbound_at + WHATSAPP_WINDOW
-
-
-def whatsapp_window_open(conversation: Conversation, now: datetime | None = None) -> bool:
-    closes = whatsapp_window_closes_at(conversation)
-    return closes is not None and closes > (now or timezone.now())
 
 
 def conversation_reply(
@@ -49,7 +35,7 @@ def conversation_reply(
     Free text on WhatsApp needs the 24-hour window open (else a template must be sent).
     """
     check_conversation_act(actor, conversation)
-    if channel == Channel.WHATSAPP and not whatsapp_window_open(conversation):
+    if channel == Channel.WHATSAPP and not whatsapp_window(conversation)[0]:
         raise ValidationError("The WhatsApp 24-hour window is closed: only an approved template can be sent now.")
     _check_files(files)
     with transaction.atomic():

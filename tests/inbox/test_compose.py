@@ -8,7 +8,8 @@ from django.utils import timezone
 from inbox.events import agent_group
 from inbox.models import Conversation, Message, Notification
 from inbox.services import message_receive
-from inbox.services.compose import conversation_reply, note_post, whatsapp_window_open
+from inbox.services.compose import conversation_reply, note_post
+from inbox.services.whatsapp import whatsapp_window
 from tests.factories import AgentFactory
 from tests.helpers import capture_events
 
@@ -37,7 +38,7 @@ def test_a_whatsapp_reply_inside_the_window_is_queued_with_its_files(agent):
 
 def test_free_text_outside_the_whatsapp_window_is_refused(agent):
     conversation = _whatsapp_conversation(hours_ago=25)
-    assert not whatsapp_window_open(conversation)
+    assert not whatsapp_window(conversation)[0]
     with pytest.raises(ValidationError, match="24-hour window"):
         conversation_reply(conversation=conversation, actor=agent.user, channel="whatsapp", text="Hello")
     assert not conversation.messages.filter(direction="outbound").exists()
