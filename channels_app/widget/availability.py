@@ -8,8 +8,8 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from inbox.hours import team_is_open
 from inbox.models import AgentProfile, Channel
+from inbox.rules.apply import ai_covers_closed_team
 from inbox.rules.conditions import RoutingContext
 from inbox.rules.engine import rules_active, rules_evaluate
 
@@ -29,4 +29,4 @@ def _ai_answers_new_chat(at: datetime) -> bool:
     if decision.owner == "ai":
         return True
     team = (ctx.team_ids or {}).get(decision.team_id)
-    return decision.owner == "team" and decision.after_hours == "ai" and team is not None and not team_is_open(team, at)
+    return decision.owner == "team" and ai_covers_closed_team(decision, team, at)

@@ -110,6 +110,11 @@ def _facts_apply(conversation: Conversation, decision: Decision) -> Conversation
     return locked
 
 
+def ai_covers_closed_team(decision: Decision, team: Team | None, at: datetime) -> bool:
+    """The rule lets the AI agent answer while the team it names is closed."""
+    return team is not None and decision.after_hours == "ai" and not team_is_open(team, at)
+
+
 def _rule_names(decision: Decision) -> str:
     return ", ".join(f"'{r.name}'" for r in decision.matched_rules)
 
@@ -127,8 +132,8 @@ def _owner_apply(conversation: Conversation, decision: Decision, ctx: RoutingCon
     if decision.owner == "ai":
         return _give_to_ai(conversation, decision.procedure, team, by)
     if conversation.owner == Conversation.Owner.AI and decision.owner in ("team", "agent"):
-        if team and decision.after_hours == "ai" and not team_is_open(team, ctx.at):
-            return conversation  # the rule lets the AI cover while the team is closed
+        if ai_covers_closed_team(decision, team, ctx.at):
+            return conversation
         return _escalate_from_ai(conversation, decision, team, ctx)
     if decision.owner == "agent":
         from django.contrib.auth import get_user_model
