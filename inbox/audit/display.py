@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from inbox.models import Team
 
 # Snapshot keys that hold a row's id (audit_snapshot stores a relation as its id).
-NAMED = {"assignee": get_user_model(), "team": Team, "team_id": Team}
+NAMED = {"assignee": get_user_model(), "team": Team}
 
 
 def _value(value) -> str:
