@@ -76,19 +76,8 @@ def server_tmp_path():
 
 @pytest.fixture(autouse=True)
 def _fresh_channel_layer():
-    """Each test gets its own channel layer: a Redis layer keeps a receive lock bound to the event
-    loop that created it, and a later test's loop (async_to_sync makes one per call) waiting on a
-    lock left by a finished loop hung the suite once."""
+    """Each test gets its own channel layers (tests/helpers.py channel_layers_reset)."""
     yield
-    from channels.layers import channel_layers
+    from tests.helpers import channel_layers_reset
 
-    from inbox import event_loop
-
-    finished = list(channel_layers.backends.values())
-    channel_layers.backends.clear()
-    # Close what the finished layers opened on the process's event-sending loop, or every test
-    # would leave its Redis connections behind (channels-redis keeps them per layer and loop).
-    for layer in finished:
-        opened = getattr(layer, "_layers", {}).get(event_loop._loop)
-        if opened is not None:
-            event_loop.event_loop_run(opened.flush(), timeout=5)
+    channel_layers_reset()
