@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import environ
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -134,6 +135,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# An agent's reply must not wait behind the AI's slow calls (seconds each with a small model; on
+# a first `make run` the demo's backlog held replies in "Sending" for minutes): replies have their
+# own queue, which every worker consumes first (queues listed here, in this order).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("replies", routing_key="replies"), Queue("celery", routing_key="celery"))
+CELERY_TASK_ROUTES = {"channels_app.delivery.message_deliver": {"queue": "replies"}}
+CELERY_BROKER_TRANSPORT_OPTIONS["queue_order_strategy"] = "priority"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE: dict = {
     "metrics-facts": {"task": "inbox.metrics.tasks.conversation_facts_refresh_task", "schedule": 60.0},
