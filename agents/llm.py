@@ -174,10 +174,11 @@ def chat_structured(
     schema_name: str,
     conversation_id: int | None = None,
     deadline: float | None = None,
+    model: str = "",
 ) -> dict:
     """An answer that must be a JSON object matching ``schema`` (structured output), before
-    ``deadline`` if given. Raises LLMError."""
-    model = settings.AI_CHAT_MODEL
+    ``deadline`` if given, from ``model`` (default: the chat model). Raises LLMError."""
+    model = model or settings.AI_CHAT_MODEL
     started = time.monotonic()
     client = llm_client(deadline=deadline)
     try:

@@ -100,6 +100,42 @@ class Intent(models.Model):
         return self.name
 
 
+class Example(models.Model):
+    """A labelled phrase the decisions learn from: an intent's or a human reason's example.
+
+    Defaults ship with the product; admins add their own, and a conversation marked as misrouted
+    becomes one ("taught"). Decisions refit when this table changes.
+    """
+
+    class Kind(models.TextChoices):
+        INTENT = "intent", "Intent"
+        SIGNAL = "signal", "Reason a human must own it"
+
+    class Source(models.TextChoices):
+        DEFAULT = "default", "Shipped default"
+        ADMIN = "admin", "Written by an admin"
+        TAUGHT = "taught", "Taught from a conversation"
+
+    kind = models.CharField(max_length=10, choices=Kind)
+    label = models.SlugField(max_length=50, help_text="The intent's name or the signal's name")
+    text = models.CharField(max_length=1000)
+    language = models.CharField(max_length=5, blank=True)
+    source = models.CharField(max_length=10, choices=Source, default=Source.ADMIN)
+    conversation = models.ForeignKey(
+        "inbox.Conversation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "label", "pk"]
+        constraints = [models.UniqueConstraint(fields=["kind", "label", "text"], name="example_unique_text")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.label}: {self.text[:40]}"
+
+
 class SensitiveTopic(models.Model):
     """A topic the AI agent never handles itself: a message mentioning it goes to a human."""
 

@@ -110,8 +110,9 @@ if env.bool("DATABASE_POOL", default=False):
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Test workers (pytest-xdist) share one Redis: keep their keys and groups apart.
-_REDIS_NAMESPACE = "inbox" + os.environ.get("PYTEST_XDIST_WORKER", "")
+# Test workers (pytest-xdist), and test runs side by side (TEST_RUN_ID), share one Redis: keep their
+# keys and groups apart.
+_REDIS_NAMESPACE = "inbox" + os.environ.get("TEST_RUN_ID", "") + os.environ.get("PYTEST_XDIST_WORKER", "")
 
 CHANNEL_LAYERS = {
     "default": {
@@ -289,6 +290,12 @@ AI_EMBEDDING_MODEL = env("AI_EMBEDDING_MODEL", default="text-embedding-3-small")
 AI_EMBEDDING_DIMENSIONS = env.int("AI_EMBEDDING_DIMENSIONS", default=384)  # the vector column's size
 AI_RETRIEVAL_TOP_K = env.int("AI_RETRIEVAL_TOP_K", default=4)
 AI_MIN_RETRIEVAL_SCORE = env.float("AI_MIN_RETRIEVAL_SCORE", default=0.35)
+# Languages customers are identified in and answered in (ISO 639-1); the first is the fallback.
+AI_LANGUAGES = env.list("AI_LANGUAGES", default=["en", "es", "de", "pt", "fr"])
+# Decisions (agents/decisions.py): a reason a human must own it counts from this score (0..1) on;
+# a capable model, if an admin configured one, gets at most this long for an uncertain decision.
+AI_REASON_THRESHOLD = env.float("AI_REASON_THRESHOLD", default=0.5)
+AI_DECISION_MODEL_SECONDS = env.float("AI_DECISION_MODEL_SECONDS", default=8.0)
 AI_MAX_TURNS = env.int("AI_MAX_TURNS", default=3)
 AI_RESOLUTION_WAIT_MINUTES = env.int("AI_RESOLUTION_WAIT_MINUTES", default=60)
 AI_HUMAN_TYPING_SECONDS = env.int("AI_HUMAN_TYPING_SECONDS", default=20)

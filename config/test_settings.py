@@ -17,3 +17,6 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 # demo's stand-in on the default port. Nothing listens on port 9.
 TWILIO_API_BASE_URL = os.environ.get("TEST_TWILIO_API_BASE_URL", "http://127.0.0.1:9")
 DEMO_SIMULATOR = True  # the browser tests visit the demo storefront
+# Two suites on one machine (two checkouts, two developers) each get their own test databases.
+if os.environ.get("TEST_RUN_ID"):
+    DATABASES["default"]["TEST"] = {"NAME": f"test_inbox_{os.environ['TEST_RUN_ID']}"}  # noqa: F405

@@ -19,6 +19,9 @@ REGEX_TIMEOUT_SECONDS = 0.05  # a pathological pattern gives up instead of hangi
 TEXT_SCAN_LIMIT = 10_000  # characters of a message the text conditions look at
 
 SENTIMENTS = ("negative", "neutral", "positive")
+# The reasons the decision step (agents/decisions.py) stores on a message; "any" matches each of them.
+HUMAN_REASONS = ("negative", "sensitive", "sensitive_topic", "asks_human", "complex_account", "vip_sales",
+                 "unanswerable", "uncertain")  # fmt: skip
 URGENCIES = ("low", "normal", "high")
 
 FIELDS = {
@@ -29,6 +32,7 @@ FIELDS = {
     "sentiment": "Sentiment",
     "urgency": "Urgency",
     "language": "Language",
+    "human_reason": "A person should own it",
     "customer_tag": "Customer tag",
     "customer_attribute": "Customer attribute",
     "business_hours": "Business hours",
@@ -55,11 +59,14 @@ class RoutingContext:
 
 
 def _classified(ctx: RoutingContext, key: str) -> tuple[str | None, float]:
+    """The decided value of ``key`` and its own confidence (the intent's for intent, the sentiment's
+    for sentiment...; older messages stored only the intent's, which is used for them)."""
     data = ctx.classification or {}
     if not isinstance(data, dict) or data.get("error") or key not in data:
         return None, 0.0
+    own = "confidence" if key == "intent" else f"{key}_confidence"
     try:
-        confidence = float(data.get("confidence", 0.0))
+        confidence = float(data.get(own, data.get("confidence", 0.0)))
     except (TypeError, ValueError):
         confidence = 0.0
     return str(data[key]), confidence
@@ -105,6 +112,16 @@ def condition_check(condition: dict, ctx: RoutingContext, default_team: Team | N
             return False, "no classification"
         threshold = float(condition.get("min_confidence") or 0)
         return found in _as_list(value) and confidence >= threshold, f"{kind}={found}"
+    if kind == "human_reason":
+        data = ctx.classification or {}
+        if not isinstance(data, dict) or data.get("error") or "human_reasons" not in data:
+            return False, "no decision signals"
+        wanted = _as_list(value)
+        found = [r for r in data["human_reasons"] if "any" in wanted or r in wanted]
+        if not found:
+            return False, "no reason a person should own it"
+        score = (data.get("signals") or {}).get(found[0])
+        return True, f"needs a person: {found[0]}" + (f" {float(score):.2f}" if score is not None else "")
     if kind == "customer_tag":
         wanted = _as_list(value)
         hits = [t for t in wanted if t in ctx.customer_tags]
@@ -172,6 +189,12 @@ def condition_validate(condition: dict) -> dict:
             if not 0 <= threshold <= 1:
                 raise ValidationError("Minimum confidence is a number between 0 and 1")
             clean["min_confidence"] = threshold
+    elif kind == "human_reason":
+        reasons = _as_list(value) or ["any"]
+        bad = [r for r in reasons if r != "any" and r not in HUMAN_REASONS]
+        if bad:
+            raise ValidationError(f"A person should own it: the reasons are any, {', '.join(HUMAN_REASONS)}")
+        clean["value"] = reasons
     elif kind == "customer_tag":
         tags = _as_list(value)
         if not tags:

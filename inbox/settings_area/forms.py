@@ -8,7 +8,7 @@ from inbox.hours import DAY_NAMES
 from inbox.models import Channel, Conversation, Customer, Team
 from inbox.models_routing import RoutingRule, SlaPolicy
 from inbox.rules.admin import agent_choices, rule_validate
-from inbox.rules.conditions import SENTIMENTS, URGENCIES
+from inbox.rules.conditions import HUMAN_REASONS, SENTIMENTS, URGENCIES
 
 BLANK = [("", "—")]
 
@@ -35,6 +35,13 @@ class RuleForm(forms.Form):
         choices=[(u, u) for u in URGENCIES], required=False, widget=forms.CheckboxSelectMultiple
     )
     language = forms.CharField(required=False, help_text="ISO 639-1 codes, e.g. de, fr")
+    human_reason = forms.MultipleChoiceField(
+        choices=[("any", "any reason"), *[(r, r.replace("_", " ")) for r in HUMAN_REASONS]],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="A person should own it",
+        help_text="The decision found one of these reasons (scores and nearest examples show on the conversation)",
+    )
     customer_tag = forms.CharField(required=False, help_text="Customer has any of these tags")
     attribute_key = forms.CharField(required=False, label="Customer attribute")
     attribute_value = forms.CharField(required=False, label="equals")
@@ -84,7 +91,7 @@ class RuleForm(forms.Form):
                 initial[kind] = _csv(value)
                 if kind == "intent" and c.get("min_confidence") is not None:
                     initial["intent_min_confidence"] = c["min_confidence"]
-            elif kind in ("sentiment", "urgency") or kind == "text_matches":
+            elif kind in ("sentiment", "urgency", "human_reason") or kind == "text_matches":
                 initial[kind] = value
             elif kind == "customer_attribute":
                 initial.update(attribute_key=c.get("key"), attribute_value=value)
@@ -120,7 +127,7 @@ class RuleForm(forms.Form):
                 out.append({"field": kind, "value": d[kind]})
         if d.get("intent"):
             out.append({"field": "intent", "value": d["intent"], "min_confidence": d.get("intent_min_confidence")})
-        for kind in ("sentiment", "urgency"):
+        for kind in ("sentiment", "urgency", "human_reason"):
             if d.get(kind):
                 out.append({"field": kind, "value": d[kind]})
         if d.get("attribute_key") or d.get("attribute_value"):
@@ -181,7 +188,7 @@ class TesterForm(forms.Form):
         help_text="Blank: now",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
-    intent = forms.CharField(required=False, help_text="As classification would give it")
+    intent = forms.CharField(required=False, help_text="Blank: decided from the sample message, as for a real one")
     confidence = forms.FloatField(required=False, min_value=0, max_value=1, initial=0.9)
     sentiment = forms.ChoiceField(choices=BLANK + [(s, s) for s in SENTIMENTS], required=False)
     urgency = forms.ChoiceField(choices=BLANK + [(u, u) for u in URGENCIES], required=False)

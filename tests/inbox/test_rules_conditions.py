@@ -108,3 +108,38 @@ def test_a_pattern_that_backtracks_forever_is_time_boxed_not_hung():
 def test_invalid_conditions_are_refused_with_a_reason(condition, message):
     with pytest.raises(ValidationError, match=message):
         condition_validate(condition)
+
+
+DECIDED = {"intent": "billing", "confidence": 0.91, "sentiment": "negative", "sentiment_confidence": 0.62,
+           "signals": {"negative": 0.62, "sensitive": 0.88}, "human_reasons": ["sensitive", "negative"]}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("value", "expected", "detail"),
+    [
+        (["any"], True, "needs a person: sensitive 0.88"),
+        (["negative"], True, "needs a person: negative 0.62"),
+        (["vip_sales", "asks_human"], False, "no reason a person should own it"),
+    ],
+)
+def test_human_reason_matches_the_stored_reasons_with_their_score(value, expected, detail):
+    condition = condition_validate({"field": "human_reason", "value": value})
+    assert condition_check(condition, ctx(classification=DECIDED)) == (expected, detail)
+
+
+def test_human_reason_never_matches_without_decision_signals():
+    condition = {"field": "human_reason", "value": ["any"]}
+    assert condition_check(condition, ctx(classification={"error": "boom"}))[0] is False
+    assert condition_check(condition, ctx(classification={"intent": "billing"}))[0] is False
+
+
+def test_human_reason_rejects_an_unknown_reason():
+    with pytest.raises(ValidationError, match="the reasons are any"):
+        condition_validate({"field": "human_reason", "value": ["grumpy"]})
+
+
+def test_sentiment_confidence_is_the_sentiments_own_not_the_intents():
+    # 0.91 is how sure the intent is; the sentiment is only 0.62 sure, under the rule's 0.7.
+    condition = {"field": "sentiment", "value": ["negative"], "min_confidence": 0.7}
+    assert condition_check(condition, ctx(classification=DECIDED))[0] is False
+    assert condition_check({**condition, "min_confidence": 0.6}, ctx(classification=DECIDED))[0] is True

@@ -1,0 +1,184 @@
+"""The labelled examples behind every decision, and the heads fitted on them.
+
+Three heads share one set of sentence vectors:
+- intent: which admin-defined intent a message is (examples of kind "intent");
+- reasons: "routine" (every intent example but human_request) against each reason a human must
+  own it (signal examples; human_request's examples count as asks_human);
+- urgency: "urgent" examples against all the others.
+
+The fitted heads live in the process and are refitted when the examples change (one cheap
+aggregate query per decision tells).
+"""
+
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+
+from agents.classifier import LinearHead, Neighbour, nearest
+from agents.embeddings import embedding_model_name, texts_embed
+from agents.models import Example, Intent
+
+log = logging.getLogger(__name__)
+
+DEFAULTS_FILE = Path(__file__).resolve().parent / "data" / "default_examples.json"
+ROUTINE = "routine"
+URGENT = "urgent"
+HUMAN_REASONS = ("negative", "sensitive", "asks_human", "complex_account", "vip_sales")
+REASON_LABELS = {
+    "negative": "Negative sentiment or anger",
+    "sensitive": "Sensitive topic (legal, data deletion, fraud, chargeback, safety)",
+    "asks_human": "Asks for a person",
+    "complex_account": "Complex account change",
+    "vip_sales": "Sales or VIP (quotes, bulk orders, contracts)",
+    "unanswerable": "No knowledge-base article covers it",
+    "uncertain": "The decision was uncertain",
+    "sensitive_topic": "Mentions a sensitive topic an admin listed",
+}
+SIGNALS = (*HUMAN_REASONS, URGENT)
+HUMAN_REQUEST_INTENT = "human_request"
+_lock = threading.Lock()
+_cache: dict[tuple, "DecisionModel"] = {}
+_vector_memo: dict[tuple[str, str], np.ndarray] = {}
+
+
+@dataclass(frozen=True)
+class DecisionModel:
+    version: tuple
+    texts: list[str]
+    kinds: list[str]
+    labels: list[str]
+    vectors: np.ndarray
+    intent_head: LinearHead | None
+    reason_head: LinearHead | None
+    urgency_head: LinearHead | None
+
+    def neighbours(self, vector: np.ndarray, *, k: int = 3) -> list[dict]:
+        found: list[Neighbour] = nearest(self.vectors, self.labels, vector, k=k)
+        return [
+            {"text": self.texts[n.index][:200], "kind": self.kinds[n.index], "label": n.label,
+             "similarity": round(n.similarity, 3)}
+            for n in found
+        ]  # fmt: skip
+
+
+def examples_defaults(*, path: Path | None = None) -> dict:
+    return json.loads((path or DEFAULTS_FILE).read_text(encoding="utf-8"))
+
+
+def default_rows(data: dict) -> list[tuple[str, str, str, str]]:
+    """(kind, label, text, language) of every shipped example."""
+    rows = []
+    for kind, section in ((Example.Kind.INTENT, "intents"), (Example.Kind.SIGNAL, "signals")):
+        for label, spec in data.get(section, {}).items():
+            for language, texts in spec.get("examples", {}).items():
+                rows += [(kind, label, t.strip()[:1000], language) for t in texts if t.strip()]
+    return rows
+
+
+def examples_defaults_load(*, path: Path | None = None) -> int:
+    """Create the shipped intents and examples that are missing; returns how many examples were added.
+    Idempotent: an example already there (same kind, label and text) is left as it is."""
+    data = examples_defaults(path=path)
+    with transaction.atomic():
+        for name, spec in data.get("intents", {}).items():
+            Intent.objects.get_or_create(name=name, defaults={"description": spec.get("description", "")[:300]})
+        before = Example.objects.count()
+        Example.objects.bulk_create(
+            [Example(kind=k, label=lab, text=t, language=lang, source=Example.Source.DEFAULT)
+             for k, lab, t, lang in default_rows(data)],
+            ignore_conflicts=True,
+            batch_size=500,
+        )  # fmt: skip
+        return Example.objects.count() - before
+
+
+FINGERPRINT_SQL = """
+    SELECT count(*), md5(coalesce(string_agg(kind || chr(31) || label || chr(31) || text, chr(30)
+                                             ORDER BY kind, label, text), ''))
+    FROM agents_example
+"""
+
+
+def examples_version() -> tuple:
+    """What the heads depend on, read in one query: a fingerprint of every example's content, the
+    active intents and the embedding model. Equal content gives an equal version, so identical
+    examples (another worker, a test run) never cause a refit."""
+    with connection.cursor() as cursor:
+        cursor.execute(FINGERPRINT_SQL)
+        count, digest = cursor.fetchone()
+    active = tuple(Intent.objects.filter(active=True).order_by("name").values_list("name", flat=True))
+    source = f"db:{digest}" if count else f"file:{DEFAULTS_FILE.stat().st_mtime_ns}"
+    return (source, active, embedding_model_name())
+
+
+def decision_model() -> DecisionModel:
+    """The heads for the current examples, fitted at most once per change per process. With no
+    examples stored at all (a database flushed by tests) the shipped defaults are used as they are."""
+    version = examples_version()
+    cached = _cache.get(version)
+    if cached is not None:
+        return cached
+    with _lock:
+        cached = _cache.get(version)
+        if cached is None:
+            cached = _fit(version)
+            _cache.clear()
+            _cache[version] = cached
+    return cached
+
+
+def _fit(version: tuple) -> DecisionModel:
+    active = set(version[1])
+    if version[0].startswith("db:"):
+        rows = list(Example.objects.order_by("kind", "label", "text").values_list("kind", "label", "text"))
+    else:
+        rows = [(k, lab, t) for k, lab, t, _ in default_rows(examples_defaults())]
+    rows = [r for r in rows if r[0] == Example.Kind.SIGNAL or r[1] in active]
+    kinds = [r[0] for r in rows]
+    labels = [r[1] for r in rows]
+    texts = [r[2] for r in rows]
+    vectors = _vectors(texts)
+    is_intent = np.array([k == Example.Kind.INTENT for k in kinds], dtype=bool)
+
+    intent_head = _head(vectors[is_intent], [lab for lab, i in zip(labels, is_intent, strict=True) if i])
+    reason_labels = [_reason_label(kind, label) for kind, label in zip(kinds, labels, strict=True)]
+    keep = np.array([lab is not None for lab in reason_labels], dtype=bool)
+    reason_head = _head(vectors[keep], [lab for lab in reason_labels if lab is not None])
+    urgency_labels = [URGENT if (k == Example.Kind.SIGNAL and lab == URGENT) else "normal" for k, lab in
+                      zip(kinds, labels, strict=True)]  # fmt: skip
+    urgency_head = _head(vectors, urgency_labels)
+    log.info("decision heads fitted on %d examples", len(rows))
+    return DecisionModel(version, texts, kinds, labels, vectors, intent_head, reason_head, urgency_head)
+
+
+def _reason_label(kind: str, label: str) -> str | None:
+    if kind == Example.Kind.INTENT:
+        return "asks_human" if label == HUMAN_REQUEST_INTENT else ROUTINE
+    return label if label in HUMAN_REASONS else None
+
+
+def _head(vectors: np.ndarray, labels: list[str]) -> LinearHead | None:
+    if len(set(labels)) < 2:
+        return None
+    return LinearHead.fit(vectors, labels)
+
+
+def _vectors(texts: list[str]) -> np.ndarray:
+    """Sentence vectors, remembered per text for the life of the process: a refit after an admin
+    adds one phrase encodes that phrase only."""
+    model_name = embedding_model_name()
+    missing = [t for t in dict.fromkeys(texts) if (model_name, t) not in _vector_memo]
+    for start in range(0, len(missing), 256):
+        batch = missing[start : start + 256]
+        for text, vector in zip(batch, texts_embed(batch), strict=True):
+            _vector_memo[(model_name, text)] = np.asarray(vector, dtype=np.float32)
+    dims = settings.AI_EMBEDDING_DIMENSIONS
+    if not texts:
+        return np.zeros((0, dims), dtype=np.float32)
+    return np.stack([_vector_memo[(model_name, t)] for t in texts])
