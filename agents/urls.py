@@ -1,6 +1,6 @@
 from django.urls import path
 
-from agents import settings_views, views
+from agents import decision_views, settings_views, views
 
 app_name = "agents"
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
     path("ai/conversations/<int:pk>/summary/", views.summary, name="summary"),
     path("ai/conversations/<int:pk>/rewrite/", views.rewrite, name="rewrite"),
     path("ai/conversations/<int:pk>/typing/", views.typing, name="typing"),
+    path("ai/conversations/<int:pk>/decision/", decision_views.decision_panel, name="decision"),
+    path("ai/conversations/<int:pk>/decision/teach/", decision_views.decision_teach, name="decision_teach"),
     path("settings/ai/", settings_views.overview, name="settings"),
     path("settings/ai/articles/", settings_views.article_list, name="settings_articles"),
     path("settings/ai/articles/new/", settings_views.article_edit, name="settings_article_new"),

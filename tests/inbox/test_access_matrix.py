@@ -64,6 +64,8 @@ EXPECTED = {
     "agents:summary": (CONVERSATION, "post"),
     "agents:rewrite": (CONVERSATION, "post"),
     "agents:typing": (CONVERSATION, "post"),
+    "agents:decision": (CONVERSATION, "get"),
+    "agents:decision_teach": (CONVERSATION, "post"),
     # leads
     "metrics:dashboard": (LEAD, "get"),
     "metrics:csv": (LEAD, "get"),
