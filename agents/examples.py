@@ -42,6 +42,14 @@ REASON_LABELS = {
 }
 SIGNALS = (*HUMAN_REASONS, URGENT)
 HUMAN_REQUEST_INTENT = "human_request"
+# Balanced class weights make "routine" count as much as any one reason, i.e. a sixth of the total,
+# while most real messages are routine: this prior puts routine level with all reasons together
+# less a little (on tests/fixtures/ai/routing_dev.jsonl it halved routine questions sent to a person).
+ROUTINE_WEIGHT = 3.0
+# Intents whose examples say nothing about which article answers (tone, not topic).
+NO_TOPIC_INTENTS = ("other", "thanks", HUMAN_REQUEST_INTENT)
+# How far a message's retrieval vector leans towards its likely intents' examples (see retrieval_vector).
+INTENT_PULL = 0.5
 _lock = threading.Lock()
 _cache: dict[tuple, "DecisionModel"] = {}
 _vector_memo: dict[tuple[str, str], np.ndarray] = {}
@@ -57,6 +65,15 @@ class DecisionModel:
     intent_head: LinearHead | None
     reason_head: LinearHead | None
     urgency_head: LinearHead | None
+    centroids: dict[str, np.ndarray]
+
+    def retrieval_vector(self, vector: np.ndarray, intents: dict[str, float]) -> np.ndarray:
+        """The message's vector moved towards the mean of its likely intents' examples, weighted by
+        their probability: "vous êtes ouverts le 14 juillet ?" alone lands near the returns article
+        (dates), with its intent near the opening hours one. An unsure intent moves it little."""
+        pull = sum((p * self.centroids[k] for k, p in intents.items() if k in self.centroids), np.zeros_like(vector))
+        moved = vector + INTENT_PULL * pull
+        return moved / max(float(np.linalg.norm(moved)), 1e-12)
 
     def neighbours(self, vector: np.ndarray, *, k: int = 3) -> list[dict]:
         found: list[Neighbour] = nearest(self.vectors, self.labels, vector, k=k)
@@ -149,12 +166,21 @@ def _fit(version: tuple) -> DecisionModel:
     intent_head = _head(vectors[is_intent], [lab for lab, i in zip(labels, is_intent, strict=True) if i])
     reason_labels = [_reason_label(kind, label) for kind, label in zip(kinds, labels, strict=True)]
     keep = np.array([lab is not None for lab in reason_labels], dtype=bool)
-    reason_head = _head(vectors[keep], [lab for lab in reason_labels if lab is not None])
+    kept = [lab for lab in reason_labels if lab is not None]
+    reason_head = _head(
+        vectors[keep], kept, weights=np.array([ROUTINE_WEIGHT if lab == ROUTINE else 1.0 for lab in kept])
+    )
     urgency_labels = [URGENT if (k == Example.Kind.SIGNAL and lab == URGENT) else "normal" for k, lab in
                       zip(kinds, labels, strict=True)]  # fmt: skip
     urgency_head = _head(vectors, urgency_labels)
     log.info("decision heads fitted on %d examples", len(rows))
-    return DecisionModel(version, texts, kinds, labels, vectors, intent_head, reason_head, urgency_head)
+    centroids = {}
+    for label in set(labels) - set(NO_TOPIC_INTENTS):
+        chosen = is_intent & (np.array(labels) == label)
+        if chosen.any():
+            mean = vectors[chosen].mean(axis=0)
+            centroids[label] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+    return DecisionModel(version, texts, kinds, labels, vectors, intent_head, reason_head, urgency_head, centroids)
 
 
 def _reason_label(kind: str, label: str) -> str | None:
@@ -163,10 +189,10 @@ def _reason_label(kind: str, label: str) -> str | None:
     return label if label in HUMAN_REASONS else None
 
 
-def _head(vectors: np.ndarray, labels: list[str]) -> LinearHead | None:
+def _head(vectors: np.ndarray, labels: list[str], *, weights: np.ndarray | None = None) -> LinearHead | None:
     if len(set(labels)) < 2:
         return None
-    return LinearHead.fit(vectors, labels)
+    return LinearHead.fit(vectors, labels, sample_weight=weights)
 
 
 def _vectors(texts: list[str]) -> np.ndarray:

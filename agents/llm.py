@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import openai
 from django.conf import settings
 
+from agents.ai_config import ai_config, openai_client
 from agents.models import LLMCall
 
 
@@ -43,13 +44,8 @@ def llm_client(*, deadline: float | None = None) -> openai.OpenAI:
         if remaining < 1:
             raise LLMError("no time was left to ask the model", timeout=True)
         timeout, retries = min(timeout, remaining), 0
-    # A placeholder key for keyless local servers (llama.cpp, Ollama): the SDK insists on one.
-    return openai.OpenAI(
-        api_key=settings.OPENAI_API_KEY or "local-no-key",
-        base_url=settings.OPENAI_BASE_URL or None,
-        timeout=timeout,
-        max_retries=retries,
-    )
+    # The admin's AI settings (base URL) over the environment's; the key only from the environment.
+    return openai_client(ai_config(), timeout=timeout, retries=retries)
 
 
 def _record(

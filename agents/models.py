@@ -1,20 +1,43 @@
 """The AI side's data: knowledge base, admin-written intents/procedures/topics, and every LLM call."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
-from pgvector.django import HnswIndex, VectorField
+from pgvector.django import VectorField
 
 
 class Article(models.Model):
-    """A knowledge-base article, written by admins in markdown."""
+    """A knowledge-base article, written by admins in markdown, in one language; translations point
+    at their original, and retrieval counts an original and its translations as one article."""
+
+    class Language(models.TextChoices):
+        # Full-text search stems each language with its own Postgres configuration (agents/knowledge.py).
+        EN = "en", "English"
+        ES = "es", "Spanish"
+        DE = "de", "German"
+        PT = "pt", "Portuguese"
+        FR = "fr", "French"
 
     title = models.CharField(max_length=200)
     body = models.TextField(help_text="Markdown")
     published = models.BooleanField(default=True)
+    language = models.CharField(max_length=2, choices=Language, default=Language.EN)
+    # A deleted original leaves its translations standing as articles of their own.
+    translation_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="translations",
+        help_text="The article this one translates (blank for an original)",
+    )
     source_path = models.CharField(max_length=500, blank=True, help_text="File it was imported from")
-    # sha256 of what was embedded (title + body + embedding model); equal to content_hash() = up to date.
+    # sha256 of what was embedded (title, body, language, embedding model, chunking); equal to
+    # article_content_hash() = up to date.
     indexed_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -27,7 +50,8 @@ class Article(models.Model):
 
 
 class ArticleChunk(models.Model):
-    """A passage of an article: the unit that is embedded, searched and cited."""
+    """A passage of an article (its title + 1-3 sentences, or the title alone): the unit that is
+    embedded and searched. ``search`` is built with the article language's text-search configuration."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="chunks")
     position = models.PositiveIntegerField()
@@ -37,16 +61,10 @@ class ArticleChunk(models.Model):
 
     class Meta:
         ordering = ["article_id", "position"]
-        indexes = [
-            GinIndex(fields=["search"], name="agents_chunk_search_gin"),
-            HnswIndex(
-                name="agents_chunk_embedding_hnsw",
-                fields=["embedding"],
-                m=16,
-                ef_construction=64,
-                opclasses=["vector_cosine_ops"],
-            ),
-        ]
+        # No vector index: an exact scan is deterministic (an HNSW scan returned nothing once dead
+        # tuples filled its ef_search window) and takes ~6 ms at 10k chunks with the vectors stored
+        # inline (migration 0006). Past ~100k chunks, add HNSW back with hnsw.iterative_scan.
+        indexes = [GinIndex(fields=["search"], name="agents_chunk_search_gin")]
 
     def __str__(self) -> str:
         return f"{self.article_id}#{self.position}"
@@ -222,3 +240,50 @@ class AIConversationState(models.Model):
 
     def __str__(self) -> str:
         return f"AI state of conversation {self.conversation_id}"
+
+
+class AISettings(models.Model):
+    """The admin's AI settings: a single row (pk 1). Blank names and URL fall back to the
+    environment (AI_CHAT_MODEL, OPENAI_BASE_URL or the local model). Keys never live here."""
+
+    SINGLETON_PK = 1
+
+    chat_model = models.CharField(max_length=100, blank=True, help_text="Blank: AI_CHAT_MODEL from the environment")
+    base_url = models.CharField(
+        max_length=300, blank=True, help_text="An OpenAI-compatible /v1 URL. Blank: OPENAI_BASE_URL or the local model"
+    )
+    decision_model = models.CharField(
+        max_length=100, blank=True, help_text="A capable model asked only for uncertain decisions. Blank: none"
+    )
+    band_low = models.FloatField(default=0.35, help_text="A human score from here…")
+    band_high = models.FloatField(default=0.65, help_text="…to here is uncertain")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "AI settings"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="aisettings_singleton"),
+            models.CheckConstraint(
+                condition=models.Q(band_low__gte=0, band_high__lte=1, band_low__lt=models.F("band_high")),
+                name="aisettings_band_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "AI settings"
+
+    def clean(self) -> None:
+        errors = {}
+        for name in ("band_low", "band_high"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= value <= 1:
+                errors[name] = "Between 0 and 1."
+        if not errors and self.band_low is not None and self.band_high is not None and self.band_low >= self.band_high:
+            errors["band_high"] = "The upper end of the band must be above the lower end."
+        url = urlsplit(self.base_url.strip())
+        if self.base_url.strip() and (url.scheme not in ("http", "https") or not url.hostname):
+            errors["base_url"] = "A full http:// or https:// URL, e.g. http://127.0.0.1:11434/v1"
+        elif url.username or url.password:  # the audit trail and this page would show it
+            errors["base_url"] = "No credentials in the URL: the key goes in the OPENAI_API_KEY environment variable."
+        if errors:
+            raise ValidationError(errors)

@@ -57,3 +57,51 @@ def retrieval_query(conversation: Conversation) -> str:
     if len(texts) == 2 and len(texts[0].split()) < SHORT_FOLLOW_UP_WORDS:
         return f"{texts[0]}\n{texts[1]}"
     return texts[0]
+
+
+# ----- The AI agent's answer (agents/answer.py): short, because the local model reads ~80 tokens/s ---
+
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "de": "German", "pt": "Portuguese", "fr": "French"}
+NO_ANSWER = "NO_ANSWER"
+HANDOFF = "HANDOFF"
+ANSWER_LENGTH = {
+    Channel.SMS: "one or two short sentences",
+    Channel.WHATSAPP: "one or two short sentences",
+    Channel.EMAIL: "a one-line greeting and at most 4 sentences",
+}
+ANSWER_CHARS = 900  # of article text in the prompt, over at most two passages
+PROCEDURE_CHARS = 300
+
+
+def language_name(code: str) -> str:
+    return LANGUAGE_NAMES.get(code, code or "the customer's language")
+
+
+def answer_messages(
+    *, question: str, passages: list, language: str, channel: str, procedures: list[tuple[str, int, str]]
+) -> list[dict]:
+    """System + user messages for one grounded answer (~150-300 tokens). ``passages`` carry only the
+    sentences closest to the question, closest first (agents/answer.py); of the wordings tried on the
+    1.5B model this one answered most questions right and said NO_ANSWER least to answerable ones
+    (tests/bench/answers.py). Links are added by code, never asked of the model."""
+    length = ANSWER_LENGTH.get(channel, "at most 3 short sentences")
+    rules = ""
+    if procedures:
+        lines = "\n".join(f"- {text[:PROCEDURE_CHARS]}" for _, _, text in procedures)
+        rules = (
+            f"\n\nTeam rules:\n{lines}\nIf a team rule says to hand the conversation to a person, reply only {HANDOFF}."
+        )
+    articles, room = [], ANSWER_CHARS
+    for passage in passages:
+        if room < 150:
+            break
+        lines = "\n".join(f"- {line}" for line in passage.text[:room].splitlines() if line.strip())
+        room -= len(lines)
+        articles.append(f'Help article "{passage.title}":\n{lines}')
+    system = (
+        f"You are a shop's support assistant. Answer the customer's question in {language_name(language)}, in "
+        f"{length}, using the fact from the help article that answers it. Keep its numbers, prices and times "
+        f"exactly. Add nothing that is not in the article. If the article does not answer it, reply {NO_ANSWER}."
+        f"{rules}\n\n" + "\n\n".join(articles)
+    )
+    return [{"role": "system", "content": system}, {"role": "user", "content": question[:500]}]

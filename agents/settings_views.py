@@ -1,7 +1,10 @@
-"""Admin settings for the AI: knowledge base, import, reindex, procedures, intents, topics, status."""
+"""Admin settings for the AI: model and decisions, knowledge base, import, reindex, procedures,
+intents, topics, status."""
 
 from datetime import timedelta
 
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Avg, Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,18 +12,44 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from agents import settings_services
+from agents.ai_config import KEY_ENV, ai_config, ai_config_from, ai_connection_test, ai_settings_load, ai_settings_save
 from agents.forms import ArticleForm, ImportForm, IntentForm, ProcedureForm, SensitiveTopicForm
 from agents.kb_import import import_files_check
 from agents.knowledge import article_content_hash, index_job_start
-from agents.models import Article, IndexJob, Intent, LLMCall, Procedure, SensitiveTopic
+from agents.models import AISettings, Article, IndexJob, Intent, LLMCall, Procedure, SensitiveTopic
 from agents.procedures import procedure_save
 from agents.status import ai_status
 from inbox.access import admin_required
 from inbox.models import Conversation
 
 
+class AISettingsForm(forms.ModelForm):
+    class Meta:
+        model = AISettings
+        fields = ["chat_model", "base_url", "decision_model", "band_low", "band_high"]
+        labels = {"band_low": "Uncertain from", "band_high": "Uncertain up to"}
+        widgets = {
+            "band_low": forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "1"}),
+            "band_high": forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "1"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Show what a blank field means right now.
+        self.fields["chat_model"].widget.attrs["placeholder"] = settings.AI_CHAT_MODEL
+        self.fields["base_url"].widget.attrs["placeholder"] = settings.OPENAI_BASE_URL or "https://api.openai.com/v1"
+
+
 @admin_required
 def overview(request):
+    """GET: the page. POST: save the model settings; with ``test`` (htmx): try the typed values."""
+    form = AISettingsForm(request.POST or None, instance=ai_settings_load())
+    if request.method == "POST" and "test" in request.POST:
+        return _connection_test(request, form)
+    if request.method == "POST" and form.is_valid():
+        ai_settings_save(values=form.cleaned_data, actor=request.user)
+        messages.success(request, "Saved the AI settings.")
+        return redirect("agents:settings")
     since = timezone.now() - timedelta(days=1)
     calls = (
         LLMCall.objects.filter(created_at__gte=since)
@@ -40,8 +69,20 @@ def overview(request):
         "resolved": resolved,
         "articles": Article.objects.count(),
         "jobs": IndexJob.objects.all()[:5],
+        "form": form,
+        "config": ai_config(),
+        "key_env": KEY_ENV,
+        "key_set": bool(settings.OPENAI_API_KEY),
     }
-    return render(request, "agents/settings/overview.html", context)
+    return render(request, "agents/settings/overview.html", context, status=400 if form.errors else 200)
+
+
+def _connection_test(request, form: AISettingsForm):
+    """Test the values as typed, before they are saved: a wrong URL is found before it is in force."""
+    if not form.is_valid():
+        return render(request, "agents/settings/_connection.html", {"form_errors": form.errors}, status=400)
+    check = ai_connection_test(config=ai_config_from(**form.cleaned_data))
+    return render(request, "agents/settings/_connection.html", {"check": check})
 
 
 @admin_required

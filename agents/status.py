@@ -1,14 +1,14 @@
 """Is the AI usable right now, and what should the UI call the model?"""
 
-from django.conf import settings
-
 from agents import localmodel
+from agents.ai_config import ai_config
 
 
 def ai_status() -> dict:
-    """{"ready", "label", "message"}: with the local demo model, its build/start progress."""
-    if not settings.AI_LOCAL_MODEL:
-        return {"ready": True, "label": settings.AI_CHAT_MODEL, "message": "", "local": False}
+    """{"ready", "label", "message", "local"}: with the local demo model, its start-up progress."""
+    config = ai_config()
+    if not config.local:
+        return {"ready": True, "label": config.chat_model, "message": "", "local": False}
     status = localmodel.status_read()
     state = status.get("state")
     label = localmodel.LABEL
@@ -16,7 +16,7 @@ def ai_status() -> dict:
         return {"ready": True, "label": label, "message": "", "local": True}
     if state == "building":
         message = f"Local model not ready yet: building ({status.get('percent', 0)}%)"
-    elif state == "starting":
+    elif state in ("installed", "starting"):  # installed: assembled, the server not started yet
         message = "Local model not ready yet: starting"
     elif state == "failed":
         message = f"Local model failed: {status.get('error', 'unknown error')[-200:]}"

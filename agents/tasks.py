@@ -6,11 +6,10 @@ from celery import shared_task
 from django.utils import timezone
 
 from agents import agent
-from agents.classification import message_classify
 from agents.kb_import import kb_import
 from agents.knowledge import kb_reindex
 from agents.models import IndexJob
-from inbox.models import Conversation, Message
+from inbox.models import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +24,6 @@ def ai_agent_respond(conversation_id: int, deadline: float | None = None) -> str
     outcome = agent.ai_agent_reply(conversation=conversation, deadline=deadline)
     log.info("AI agent on conversation %s: %s (%s)", conversation_id, outcome.action, outcome.reason)
     return outcome.action
-
-
-@shared_task(acks_late=True)
-def classify_message(message_id: int) -> dict:
-    message = Message.objects.filter(pk=message_id).first()
-    return message_classify(message=message) if message else {"error": "missing message"}
 
 
 @shared_task(acks_late=True)

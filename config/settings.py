@@ -266,30 +266,39 @@ LOGGING = {
 LOGGING["loggers"]["twilio.http_client"] = {"level": "WARNING"}  # it logs every request's headers at INFO
 
 # ----- AI (agents/) ----------------------------------------------------------------------
-# Any OpenAI-compatible server. Without a key or base URL, `make run` starts a small local demo
-# model (llama.cpp server) on LOCAL_LLM_PORT and points the client at it.
+# Any OpenAI-compatible server. Without a key or base URL, `make run` starts the local demo model
+# (Qwen2.5-Coder-1.5B in llama.cpp's server, agents/localmodel.py) on LOCAL_LLM_PORT and points the
+# client at it. Admins can override the model names and base URL on the AI settings page.
 OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
 LOCAL_LLM_PORT = env.int("LOCAL_LLM_PORT", default=8765)
+LOCAL_LLM_THREADS = env.int("LOCAL_LLM_THREADS", default=2)
 OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="")
 AI_LOCAL_MODEL = not (OPENAI_API_KEY or OPENAI_BASE_URL)
 if AI_LOCAL_MODEL:
     OPENAI_BASE_URL = f"http://127.0.0.1:{LOCAL_LLM_PORT}/v1"
-AI_CHAT_MODEL = env("AI_CHAT_MODEL", default="smollm2" if AI_LOCAL_MODEL else "gpt-4o-mini")
+AI_CHAT_MODEL = env("AI_CHAT_MODEL", default="qwen2.5-1.5b" if AI_LOCAL_MODEL else "gpt-4o-mini")
 AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS", default=60.0 if AI_LOCAL_MODEL else 30.0)
 AI_MAX_RETRIES = env.int("AI_MAX_RETRIES", default=1)
 # A customer writing to the AI agent gets an answer or a human within this many seconds, whatever
 # the model does (classification and the reply share it; a hanging model means a handoff).
 AI_REPLY_DEADLINE_SECONDS = env.float("AI_REPLY_DEADLINE_SECONDS", default=25.0)
-AI_MAX_TOKENS = env.int("AI_MAX_TOKENS", default=300 if AI_LOCAL_MODEL else 800)
-# Structured output: "json_schema" (OpenAI, vLLM, Ollama) or "json_object_schema" (llama.cpp's server:
-# {"type": "json_object", "schema": ...}, grammar-constrained).
-AI_RESPONSE_FORMAT = env("AI_RESPONSE_FORMAT", default="json_object_schema" if AI_LOCAL_MODEL else "json_schema")
-# "local": all-MiniLM-L6-v2 (int8 ONNX) in-process; "api": the embeddings endpoint through the SDK.
+# The local model writes ~16 tokens/s on 2 cores: 200 tokens fit in the reply deadline.
+AI_MAX_TOKENS = env.int("AI_MAX_TOKENS", default=200 if AI_LOCAL_MODEL else 800)
+# Structured output: "json_schema" (OpenAI, vLLM, Ollama, and llama.cpp's server: checked on the local
+# model, grammar-constrained) or "json_object_schema" ({"type": "json_object", "schema": ...}, for
+# older llama.cpp builds).
+AI_RESPONSE_FORMAT = env("AI_RESPONSE_FORMAT", default="json_schema")
+# "local": Universal Sentence Encoder multilingual (pure numpy) in-process; "api": the embeddings
+# endpoint through the SDK.
 AI_EMBEDDINGS = env("AI_EMBEDDINGS", default="api" if OPENAI_API_KEY else "local")
 AI_EMBEDDING_MODEL = env("AI_EMBEDDING_MODEL", default="text-embedding-3-small")
-AI_EMBEDDING_DIMENSIONS = env.int("AI_EMBEDDING_DIMENSIONS", default=384)  # the vector column's size
+AI_EMBEDDING_DIMENSIONS = env.int("AI_EMBEDDING_DIMENSIONS", default=512)  # the vector column's size
 AI_RETRIEVAL_TOP_K = env.int("AI_RETRIEVAL_TOP_K", default=4)
-AI_MIN_RETRIEVAL_SCORE = env.float("AI_MIN_RETRIEVAL_SCORE", default=0.35)
+# A retrieval score (0..1, calibrated in agents/knowledge.py) from which the knowledge base answers
+# the question; chosen on the labelled questions of tests/agents/kb.py (python -m tests.bench.kb).
+AI_ANSWER_THRESHOLD = env.float("AI_ANSWER_THRESHOLD", default=0.5)
+# Passages under this score stay out of prompts; the same as the answer threshold unless set.
+AI_MIN_RETRIEVAL_SCORE = env.float("AI_MIN_RETRIEVAL_SCORE", default=AI_ANSWER_THRESHOLD)
 # Languages customers are identified in and answered in (ISO 639-1); the first is the fallback.
 AI_LANGUAGES = env.list("AI_LANGUAGES", default=["en", "es", "de", "pt", "fr"])
 # Decisions (agents/decisions.py): a reason a human must own it counts from this score (0..1) on;

@@ -14,7 +14,7 @@ from inbox.models import Conversation, Message
 def inbound_message_process(message_id: int) -> None:
     """The inbound pipeline after a customer's message is stored (enqueued on commit by
     ``message_receive``). Each step is one service call; each is idempotent."""
-    from agents.classification import message_classify
+    from agents.decisions import message_decide
     from agents.tasks import ai_agent_respond
     from inbox.rules.apply import conversation_route
     from inbox.sla import sla_timers_refresh
@@ -24,9 +24,9 @@ def inbound_message_process(message_id: int) -> None:
         return  # a survey answer is recorded already; it asks nothing of anyone
     # One budget for the model calls of this message: an answer or a human within it.
     deadline = time.time() + settings.AI_REPLY_DEADLINE_SECONDS
-    if "intent" not in message.classification:
-        # Never raises: a failure leaves {"error": ...}, rules then skip it.
-        message_classify(message=message, deadline=deadline)
+    if "human_reasons" not in message.classification:
+        # Milliseconds, no text generation; never raises: a failure leaves {"error": ...}, rules then skip it.
+        message_decide(message=message, deadline=deadline)
     conversation_route(message=message)
     sla_timers_refresh(conversation=message.conversation)
     conversation = Conversation.objects.get(pk=message.conversation_id)

@@ -5,9 +5,10 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
+from agents.knowledge import kb_search
 from agents.models import AIConversationState
 from config.asgi import application
-from inbox.models import Channel
+from inbox.models import Channel, Message
 from inbox.services import message_receive
 from tests.agents.kb import kb_load
 from tests.factories import AgentFactory, UserFactory
@@ -75,11 +76,114 @@ def test_the_draft_streams_token_by_token_with_citations(openai_standin):
     assert done["type"] == "done" and done["finish_reason"] == "stop"
     shipping = articles["Shipping times"]
     assert done["citations"] == [
-        {"n": 1, "article_id": shipping.pk, "title": "Shipping times", "url": f"/ai/articles/{shipping.pk}/"}
+        {
+            "n": 1,
+            "article_id": shipping.pk,
+            "title": "Shipping times",
+            "url": f"/ai/articles/{shipping.pk}/",
+            "inline": True,
+        }
     ]
     prompt = openai_standin.chat_requests()[0]["body"]["messages"]
     assert "[1] Shipping times" in prompt[0]["content"] and "by email" in prompt[0]["content"]
+    assert "Write it in English." in prompt[0]["content"]
     assert "When will my parcel arrive?" in prompt[1]["content"]
+
+
+def _draft(openai_standin, *, text: str, chunks: list[str], classification: dict | None = None):
+    """Draft a reply to a customer's email ``text`` (the model answers ``chunks``): (done event, prompt)."""
+    received = message_receive(channel=Channel.EMAIL, address="lucia@example.com", text=text, name="Lucía")
+    if classification is not None:
+        Message.objects.filter(pk=received.message.pk).update(classification=classification)
+    openai_standin.script(chunks=chunks)
+    _, _, replies = converse(
+        _headers(AgentFactory().user), {"action": "draft", "conversation_id": received.message.conversation_id}
+    )
+    assert replies[-1]["type"] == "done", replies[-1]
+    system, user = openai_standin.chat_requests()[0]["body"]["messages"]
+    return replies[-1], system["content"], user["content"]
+
+
+def _cited(article, *, n: int, inline: bool) -> dict:
+    return {
+        "n": n,
+        "article_id": article.pk,
+        "title": article.title,
+        "url": f"/ai/articles/{article.pk}/",
+        "inline": inline,
+    }
+
+
+def test_a_spanish_customer_gets_a_spanish_draft_cited_from_the_english_article(openai_standin):
+    articles = kb_load()  # English only: the Spanish question shares no word with its article
+    done, system, user = _draft(
+        openai_standin,
+        text="¿Cuándo llegará mi paquete?",
+        chunks=["Hola Lucía, ", "el envío estándar tarda ", "de 3 a 5 días hábiles [1]."],
+    )
+
+    assert "Write it in Spanish." in system and user.endswith("Write the agent's next reply in Spanish.")
+    assert "[1] Shipping times: Standard shipping takes 3 to 5 business days" in system
+    assert "cite them by number, like [1] or [2]" in system
+    assert done["citations"] == [_cited(articles["Shipping times"], n=1, inline=True)]
+
+
+def test_the_classifiers_language_wins_over_detecting_a_short_text(openai_standin):
+    # n-grams read a bare "ok" as English; the classifier had the customer's earlier French as a hint.
+    kb_load()
+    _, system, user = _draft(openai_standin, text="ok", chunks=["Parfait !"], classification={"language": "fr"})
+    assert "Write it in French." in system and user.endswith("in French.")
+
+
+QUESTION = "¿Cuánto tarda en llegar mi pedido?"  # answered by "Shipping times", then "Changing your delivery address"
+
+
+def test_markers_link_the_articles_they_number(openai_standin):
+    articles = kb_load()
+    done, system, _ = _draft(
+        openai_standin,
+        text=QUESTION,
+        classification={"language": "es"},
+        chunks=["Puede cambiar la dirección ", "hasta que se prepare el pedido [2]", " (ver [7])."],
+    )
+    assert "[1] Shipping times" in system and "[2] Changing your delivery address" in system
+    # [7] numbers no source: ignored rather than linked to something.
+    assert done["citations"] == [_cited(articles["Changing your delivery address"], n=2, inline=True)]
+
+
+def test_a_draft_without_markers_still_lists_the_top_passage_as_its_source(openai_standin):
+    articles = kb_load()
+    done, _, _ = _draft(
+        openai_standin, text=QUESTION, classification={"language": "es"}, chunks=["Tarda de 3 a 5 días hábiles."]
+    )
+    assert done["citations"] == [_cited(articles["Shipping times"], n=1, inline=False)]
+
+
+def test_passages_below_the_retrieval_threshold_are_not_offered(openai_standin, settings):
+    articles = kb_load()
+    weak = [p.title for p in kb_search(query=QUESTION, language="es") if p.score < settings.AI_MIN_RETRIEVAL_SCORE]
+    assert len(weak) >= 2  # the premise: the search does return weak passages for this question
+
+    done, system, _ = _draft(
+        openai_standin, text=QUESTION, classification={"language": "es"}, chunks=["Tarda 3-5 días [3]."]
+    )
+    assert "[2] Changing your delivery address" in system and "[3]" not in system
+    assert not [title for title in weak if title in system]
+    # [3] would have been the first weak passage: it links nothing, so the top passage is the source.
+    assert done["citations"] == [_cited(articles["Shipping times"], n=1, inline=False)]
+
+
+def test_with_no_passage_that_answers_the_draft_says_what_to_check(openai_standin):
+    kb_load()
+    done, system, _ = _draft(
+        openai_standin,
+        text="¿Vendéis tarjetas regalo?",
+        classification={"language": "es"},
+        chunks=["Hola, lo consulto y le digo [1]."],
+    )
+    assert "No help article answers this: say what the agent should check instead of inventing facts." in system
+    assert "Sources:" not in system and "[1] " not in system
+    assert done["citations"] == []
 
 
 def test_a_model_failure_is_reported_to_the_agent(openai_standin):

@@ -19,8 +19,8 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from agents import knowledge
-from agents.agent import agent_prompt
 from agents.copilot import draft_messages
+from agents.prompts import answer_messages
 from agents.models import Article, ArticleChunk
 from inbox.models import Channel
 from inbox.services import message_receive
@@ -148,7 +148,7 @@ class Command(BaseCommand):
                 t0 = time.perf_counter()
                 passages = knowledge.kb_search(query=question)
                 t1 = time.perf_counter()
-                agent_prompt(conversation=conversation, passages=passages, procedures=[], channel="whatsapp")
+                answer_messages(question=question, passages=passages, language="en", channel="whatsapp", procedures=[])
                 draft_messages(conversation=conversation, passages=passages)
                 t2 = time.perf_counter()
                 search_ms.append((t1 - t0) * 1000)

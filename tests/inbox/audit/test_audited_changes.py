@@ -87,11 +87,13 @@ def test_knowledge_base_articles(admin):
 
 
 def test_ai_intents_and_sensitive_topics(admin):
-    intent = settings_services.intent_save(intent=Intent(name="warranty", description="Broken items"), actor=admin)
+    intent = settings_services.intent_save(
+        intent=Intent(name="gift_cards", description="Gift cards and vouchers"), actor=admin
+    )
     settings_services.intent_active_set(intent=intent, active=False, actor=admin)
     topic = settings_services.topic_save(topic=SensitiveTopic(phrase="lawyer"), actor=admin)
     settings_services.topic_delete(topic=topic, actor=admin)
-    assert _entry("intent.created").after["name"] == "warranty"
+    assert _entry("intent.created").after["name"] == "gift_cards"
     assert _entry("intent.updated").after == {"active": False}
     assert _entry("topic.deleted").before == {"phrase": "lawyer"}
 
