@@ -11,6 +11,7 @@ human took over is dropped.
 """
 
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -20,9 +21,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from agents.answer import PROCEDURE_HANDOFF, Answer, answer_compose
 from agents.decisions import kb_passages, message_decide
 from agents.examples import REASON_LABELS
-from agents.answer import PROCEDURE_HANDOFF, Answer, answer_compose
 from agents.knowledge import Passage
 from agents.llm import LLMError
 from agents.models import AIConversationState, Procedure
@@ -32,6 +33,14 @@ from inbox.models import Conversation, Message, Team
 from inbox.services import conversation_handoff_to_human, conversation_set_status, message_append_outbound
 
 log = logging.getLogger(__name__)
+
+# A thank-you that says a problem remains ("Thanks, but it still has not arrived") or asks again is
+# not a confirmation: the intent head calls it "thanks" all the same.
+STILL_A_PROBLEM = re.compile(
+    r"\b(?:but|still|not|however|no longer|pero|todav[ií]a|a[uú]n|sigue|aber|noch|nicht|mais|toujours|pas"
+    r"|encore|mas|ainda|n[aã]o)\b|n't\b|\?",
+    re.IGNORECASE,
+)
 
 
 class Action:
@@ -155,7 +164,7 @@ def ai_agent_reply(*, conversation: Conversation, deadline: float | None = None)
         detail = c.get("sensitive_topic") if reason == "sensitive_topic" else (c.get("signals") or {}).get(reason)
         why = REASON_LABELS.get(reason, reason) + (f" ({detail})" if detail not in (None, "") else "")
         return _handoff(conversation, last, why, state.ai_turns)
-    if state.last_grounded_answer_at and intent == "thanks" and "?" not in text:
+    if state.last_grounded_answer_at and intent == "thanks" and not STILL_A_PROBLEM.search(text):
         return _mark_resolved(conversation, "confirmed")
     if state.ai_turns >= settings.AI_MAX_TURNS:
         return _handoff(conversation, last, f"{state.ai_turns} AI answers without resolution", state.ai_turns)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from agents import decision_views, settings_views, views
+from agents import decision_views, example_views, settings_views, views
 
 app_name = "agents"
 urlpatterns = [
@@ -24,6 +24,8 @@ urlpatterns = [
     path("settings/ai/procedures/new/", settings_views.procedure_edit, name="settings_procedure_new"),
     path("settings/ai/procedures/<int:pk>/", settings_views.procedure_edit, name="settings_procedure"),
     path("settings/ai/intents/", settings_views.intent_list, name="settings_intents"),
+    path("settings/ai/examples/", example_views.example_list, name="settings_examples"),
+    path("settings/ai/examples/<int:pk>/delete/", example_views.example_remove, name="settings_example_delete"),
     path("settings/ai/intents/<int:pk>/toggle/", settings_views.intent_toggle, name="settings_intent_toggle"),
     path("settings/ai/topics/<int:pk>/delete/", settings_views.topic_delete, name="settings_topic_delete"),
 ]

@@ -142,6 +142,12 @@ def rule_replay(request, pk: int | None = None):
     return render(request, "settings/_replay.html", {"result": result})
 
 
+def _text_decided(text: str, customer) -> dict:
+    from agents.decisions import text_decide  # inbox -> agents, as in inbox.tasks (until the layout issue)
+
+    return text_decide(text=text, hint=(customer.language if customer else "") or "")
+
+
 @admin_required
 def rules_tester(request):
     decision = None
@@ -157,7 +163,8 @@ def rules_tester(request):
                 text=d["text"],
                 at=at,
                 customer=d.get("customer"),
-                classification=form.classification(),
+                # Fields left blank: the decision the pipeline would make for this text.
+                classification=form.classification() or _text_decided(d["text"], d.get("customer")),
             )
         else:
             status = 400

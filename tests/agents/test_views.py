@@ -111,7 +111,7 @@ def test_an_import_without_usable_files_is_refused(admin_client):
 
 
 def test_editing_a_procedure_keeps_its_versions(admin_client):
-    refund = Intent.objects.get(name="refund")
+    refund = Intent.objects.get(name="returns")
     url = reverse("agents:settings_procedure_new")
     data = {"name": "Refunds", "intent": refund.pk, "active": "on", "instructions": "Ask for the order number."}
     assert admin_client.post(url, data).status_code == 302

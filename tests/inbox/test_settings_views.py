@@ -120,6 +120,17 @@ def test_the_tester_page_returns_the_decision_partial(admin_client):
     assert bad.status_code == 400 and "Sample message" in bad.content.decode()
 
 
+def test_the_tester_decides_the_sample_text_itself_when_no_signal_is_given(admin_client):
+    RoutingRuleFactory(name="People for people", conditions=[{"field": "human_reason", "value": ["asks_human"]}],
+                       actions={"owner": "team"})  # fmt: skip
+    asked = {"channel": "whatsapp", "text": "please let me talk to a real person, not a bot"}
+    html = admin_client.post("/settings/rules/test/", asked, HTTP_HX_REQUEST="true").content.decode()
+    assert "People for people" in html and "Decision: AI agent" not in html and "— no match" not in html
+    routine = {"channel": "whatsapp", "text": "how long does delivery to Canada take?"}
+    html = admin_client.post("/settings/rules/test/", routine, HTTP_HX_REQUEST="true").content.decode()
+    assert "<strong>People for people</strong> — no match" in html and "no reason a person should own it" in html
+
+
 def test_replay_of_a_draft_from_the_edit_form_saves_nothing(admin_client):
     response = admin_client.post("/settings/rules/new/replay/", {**rule_form(), "days": "7"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and "would be decided differently" in response.content.decode()

@@ -20,8 +20,8 @@ from django.db import connection, transaction
 
 from agents import knowledge
 from agents.copilot import draft_messages
-from agents.prompts import answer_messages
 from agents.models import Article, ArticleChunk
+from agents.prompts import answer_messages
 from inbox.models import Channel
 from inbox.services import message_receive
 

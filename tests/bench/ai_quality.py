@@ -1,0 +1,125 @@
+"""The AI's quality in `make bench`, on the real stack's database (everything rolled back):
+
+- decisions: AI vs human on the labelled messages the product never learnt from, by language,
+  reason and channel, and the decision's time (no model call);
+- kb: top-1 / top-3 per language on the demo articles;
+- answers: the AI agent's replies with the real local model (the fact and the link), the first
+  token of a short grounded prompt, and the whole reply's latency.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from agents import localmodel
+from agents.llm import StreamResult, chat_stream
+from agents.models import Article
+from tests.agents.kb import demo_kb_load
+from tests.bench import decisions
+from tests.bench.answers import bench_answers
+from tests.bench.kb import bench_kb
+from tests.net import free_port
+
+DEV = decisions.EVAL.with_name("routing_dev.jsonl")
+
+
+class _Rollback(Exception):
+    pass
+
+
+def decisions_section() -> dict:
+    results = {}
+    try:
+        with transaction.atomic():
+            Article.objects.update(published=False)  # only the demo articles answer (rolled back)
+            demo_kb_load()
+            for name, path in (("eval", decisions.EVAL), ("dev", DEV)):
+                results[name] = decisions.run(path)
+            raise _Rollback
+    except _Rollback:
+        pass
+    rows = [{"set": name, **row} for name, result in results.items() for row in result["rows"]]
+    mistakes = results["eval"]["mistakes"]
+    return {"title": "Decisions: AI vs human on labelled messages (eval: never learnt from; dev: tuned on)",
+            "rows": rows, "mistakes": mistakes}  # fmt: skip
+
+
+def kb_section() -> dict:
+    rows = []
+    for held_out in (False, True):
+        result = bench_kb(held_out=held_out)
+        label = "held-out" if held_out else "calibration"
+        ms = result["search_ms"]
+        rows += [{"questions": label, **row, "search p95 ms": ms["p95"]} for row in result["rows"]]
+    return {"title": "Knowledge base retrieval on the demo articles, by language", "rows": rows}
+
+
+@contextmanager
+def local_model_server():
+    """The local model under its real supervisor on a free port, for the answers bench."""
+    port = free_port()
+    var = Path(tempfile.mkdtemp(prefix="bench-llm-"))
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "LOCAL_LLM_PORT": str(port),
+           "INBOX_VAR_DIR": str(var), "OPENAI_API_KEY": "", "OPENAI_BASE_URL": "",
+           "DATABASE_URL": settings.DATABASE_URL, "REDIS_URL": settings.REDIS_URL}  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-m", "agents.localmodel", "serve"], cwd=localmodel.ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    try:
+        started = time.monotonic()
+        while time.monotonic() - started < 180:
+            try:
+                if json.loads((var / "local-llm.json").read_text()).get("state") == "ready":
+                    break
+            except (OSError, ValueError):
+                pass
+            if proc.poll() is not None:
+                raise RuntimeError("the local model supervisor exited")
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("the local model was not ready within 180 s")
+        yield f"http://127.0.0.1:{port}/v1", time.monotonic() - started
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _first_token_ms(base_url: str) -> float:
+    """A short grounded prompt (an article sentence and a question), streamed: time to the first text."""
+    from django.test import override_settings
+
+    messages = [
+        {"role": "system", "content": "Answer from the article in Spanish, in one sentence.\n\nHelp article "
+         "\"Returns\":\n- Unworn items can be returned within 30 days of delivery."},
+        {"role": "user", "content": "¿Cuántos días tengo para devolver algo?"},
+    ]  # fmt: skip
+    with override_settings(OPENAI_BASE_URL=base_url, AI_CHAT_MODEL=localmodel.MODEL_ALIAS):
+        started = time.perf_counter()
+        for _ in chat_stream(purpose="bench", messages=messages, result=StreamResult()):
+            return (time.perf_counter() - started) * 1000
+    return float("nan")
+
+
+def answers_section(limit: int | None) -> dict:
+    if not localmodel.MODEL_FILE.is_file():
+        return {"title": "AI agent answers: skipped, the local model is not assembled (make localmodel)", "rows": []}
+    with local_model_server() as (base_url, ready_seconds):
+        first_token = [_first_token_ms(base_url) for _ in range(3)]
+        result = bench_answers(base_url=base_url, model=localmodel.MODEL_ALIAS, limit=limit)
+    row = {"questions": result["questions"], "fact + link %": result["fact_and_link_pct"],
+           "generated": result["methods"].get("generated", 0), "extractive": result["methods"].get("extractive", 0),
+           "handed off": result["methods"].get("handoff", 0), "reply p50 ms": result["latency_ms"]["p50"],
+           "reply p95 ms": result["latency_ms"]["p95"], "first token ms (best of 3)": round(min(first_token)),
+           "model ready s": round(ready_seconds, 1)}  # fmt: skip
+    return {"title": "AI agent answers with the local model (FAQ in 5 languages, real model)", "rows": [row],
+            "answers": result["rows"]}  # fmt: skip
