@@ -207,7 +207,10 @@ def _focus_rank(*, question: str, passage: Passage) -> _Focus:
     in the article ("Plus" in "Plus, $39 a month"; the encoder alone ranks list items poorly).
     Lines that only announce a list ("What it costs:") are left out: they state nothing. For a "how
     long / how much" question, sentences holding a number come first among near equals."""
-    sentences = [s for s in sentences_split(passage.text) if not s.endswith(":")]
+    headings = {line.lstrip("# ").strip() for line in passage.text.splitlines() if line.lstrip().startswith("#")}
+    sentences = [
+        s for s in sentences_split(passage.text) if not s.endswith(":") and s not in headings | {passage.title}
+    ]
     if not sentences:
         return _Focus(passage, [], np.zeros(0))
     vectors = np.asarray(texts_embed([question[:2000]] + [f"{passage.title}. {s}" for s in sentences]))

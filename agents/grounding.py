@@ -188,7 +188,9 @@ def _parse(number: str, suffix: str) -> set[float]:
             if len(groups[1]) == 3:  # "1,000" or "1.000": a thousand, or one in a decimal comma language
                 values.add(float(groups[0] + groups[1]))
         else:
-            values = {float("".join(groups))}
+            # "1,250.00" / "1.250,00": the last separator is the decimal one when 2 digits follow it.
+            whole, last = "".join(groups[:-1]), groups[-1]
+            values = {float(f"{whole}.{last}")} if len(last) == 2 else {float("".join(groups))}
     if suffix.strip().lower().startswith("p"):
         values |= {v + 12 for v in values if v < 12}
     return {round(v, 4) for v in values}
