@@ -1,9 +1,11 @@
 """The autonomous AI agent: answers conversations routing gave it, or hands them to humans.
 
-It answers only from retrieved articles, the conversation and the admins' procedures. It hands
-off (with a reason and a summary note, through inbox's normal handoff) when the customer asks
-for a person, sounds negative, mentions a sensitive topic, has had AI_MAX_TURNS answers without
-resolution, when nothing in the knowledge base grounds an answer, or when the model fails.
+It answers only from retrieved articles (agents/answer.py: the model words it, a grounding check
+guards it, the article's own sentences stand in when the check or the model fails, and the link
+is appended by code). It hands off (with a reason and a summary note, through inbox's normal
+handoff) when the decision found a reason a person must own it (asks for a person, negative,
+sensitive, complex account, sales), after AI_MAX_TURNS answers without resolution, when no
+article answers it, or when a procedure says so.
 
 It never talks over a human: ownership and the "human is typing" flag are checked again at
 send time while holding the conversation row lock (SELECT FOR UPDATE). A draft made while a

@@ -62,7 +62,8 @@ def test_the_explanation_names_classification_and_business_hours(django_capture_
                        actions={"owner": "ai"})  # fmt: skip
 
     def classify(message_id):  # what the AI helper's classification step will store
-        Message.objects.filter(pk=message_id).update(classification={"intent": "order_status", "confidence": 0.93, "human_reasons": []})
+        decided = {"intent": "order_status", "confidence": 0.93, "human_reasons": []}
+        Message.objects.filter(pk=message_id).update(classification=decided)
 
     with mock.patch("inbox.tasks.inbound_message_process.delay", side_effect=lambda mid: (classify(mid),
                     inbound_message_process(mid))):  # fmt: skip
