@@ -11,6 +11,7 @@ from tests.factories import RoutingRuleFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
 @pytest.fixture
 def order_rule():
     intents_ensure_defaults()
