@@ -106,6 +106,8 @@ EXPECTED = {
     "agents:settings_intents": (ADMIN, "get"),
     "agents:settings_intent_toggle": (ADMIN, "post"),
     "agents:settings_topic_delete": (ADMIN, "post"),
+    "agents:settings_examples": (ADMIN, "get"),
+    "agents:settings_example_delete": (ADMIN, "post"),
     "settings:home": (ADMIN, "get"),
     "settings:rules": (ADMIN, "get"),
     "settings:rule_new": (ADMIN, "get"),
