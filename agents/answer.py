@@ -19,16 +19,14 @@ import unicodedata
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
-import openai
-from django.conf import settings
 from django.db.models import Q
 
 from agents.citations import citation_for, markers_strip, text_with_citations
 from agents.embeddings import texts_embed
 from agents.grounding import CHANNEL_LIMITS, NUMBER, asks_for_quantity, grounding_check, sentences_split
 from agents.knowledge import Passage
-from agents.llm import LLMError, _fail, _record, llm_client
-from agents.models import Article, LLMCall
+from agents.llm import LLMError, chat_completion
+from agents.models import Article
 from agents.prompts import HANDOFF, NO_ANSWER, answer_messages
 from inbox.models import Channel
 
@@ -122,9 +120,11 @@ def answer_compose(
     )
     started = time.monotonic()
     try:
-        raw, finish_reason = _generate(
+        raw, finish_reason = chat_completion(
+            purpose=PURPOSE,
             messages=messages,
             max_tokens=MAX_TOKENS.get(channel, MAX_TOKENS_DEFAULT),
+            temperature=0,
             deadline=deadline,
             conversation_id=conversation_id,
         )
@@ -235,29 +235,6 @@ def _shared_words_bonus(question: str, sentences: list[str]) -> np.ndarray:
             frequency = sum(word in other for other in words)
             bonus[i] += math.log((count + 1) / frequency) / math.log(count + 1)  # 1 = only this sentence has it
     return LEXICAL_BONUS * np.minimum(bonus, 1.0)
-
-
-def _generate(*, messages: list[dict], max_tokens: int, deadline: float | None, conversation_id: int | None):
-    """(text, finish_reason) of one deterministic completion before ``deadline``, recorded as an LLMCall.
-    Raises LLMError. (agents.llm.chat_complete has neither a deadline nor temperature 0.)"""
-    model = settings.AI_CHAT_MODEL
-    started = time.monotonic()
-    client = llm_client(deadline=deadline)
-    try:
-        response = client.chat.completions.create(model=model, messages=messages, temperature=0, max_tokens=max_tokens)
-        choice = response.choices[0]
-        text = choice.message.content or ""
-    except (openai.OpenAIError, IndexError) as exc:
-        raise _fail(exc, purpose=PURPOSE, model=model, started=started, conversation_id=conversation_id) from exc
-    _record(
-        purpose=PURPOSE,
-        model=model,
-        started=started,
-        outcome=LLMCall.Outcome.OK,
-        usage=response.usage,
-        conversation_id=conversation_id,
-    )
-    return text, choice.finish_reason
 
 
 def _tidy(raw: str) -> str:

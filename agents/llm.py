@@ -77,13 +77,31 @@ def chat_complete(
     *, purpose: str, messages: list[dict], conversation_id: int | None = None, max_tokens: int | None = None
 ) -> str:
     """One non-streamed answer. Raises LLMError."""
+    text, _ = chat_completion(
+        purpose=purpose, messages=messages, conversation_id=conversation_id, max_tokens=max_tokens
+    )
+    return text
+
+
+def chat_completion(
+    *,
+    purpose: str,
+    messages: list[dict],
+    conversation_id: int | None = None,
+    max_tokens: int | None = None,
+    temperature: float = 0.2,
+    deadline: float | None = None,
+) -> tuple[str, str]:
+    """(text, finish_reason) of one non-streamed answer, finished before ``deadline`` (a ``time.time()``)
+    when given, recorded as an LLMCall. Raises LLMError."""
     model = settings.AI_CHAT_MODEL
     started = time.monotonic()
     try:
-        response = llm_client().chat.completions.create(
-            model=model, messages=messages, temperature=0.2, max_tokens=max_tokens or settings.AI_MAX_TOKENS
+        response = llm_client(deadline=deadline).chat.completions.create(
+            model=model, messages=messages, temperature=temperature, max_tokens=max_tokens or settings.AI_MAX_TOKENS
         )
-        text = response.choices[0].message.content or ""
+        choice = response.choices[0]
+        text = choice.message.content or ""
     except (openai.OpenAIError, IndexError) as exc:
         raise _fail(exc, purpose=purpose, model=model, started=started, conversation_id=conversation_id) from exc
     _record(
@@ -94,7 +112,7 @@ def chat_complete(
         usage=response.usage,
         conversation_id=conversation_id,
     )
-    return text
+    return text, choice.finish_reason or ""
 
 
 def chat_stream(
