@@ -168,13 +168,18 @@ def answer_compose(
 
     cited = check.supporting or [0]
     citations = [citation_for(n=i + 1, passage=chosen[i], absolute=True) for i in cited]
+    return _cited(body, citations, language, channel, method=Method.GENERATED, check=details)
+
+
+def _cited(body: str, citations: list[dict], language: str, channel: str, *, method: str, check: dict) -> Answer:
+    """A grounded answer: ``body`` with the links to ``citations`` appended in the customer's language."""
     return Answer(
         text=text_with_citations(body=body, citations=citations, language=language, channel=channel),
         body=body,
         citations=citations,
-        method=Method.GENERATED,
+        method=method,
         grounded=True,
-        check=details,
+        check=check,
     )
 
 
@@ -292,14 +297,7 @@ def _extractive(
     check["extractive"].update(
         sentences=[best.sentences[i] for i in chosen], article_id=best.passage.article_id, language=source_language
     )
-    return Answer(
-        text=text_with_citations(body=body, citations=citations, language=language, channel=channel),
-        body=body,
-        citations=citations,
-        method=Method.EXTRACTIVE,
-        grounded=True,
-        check=check,
-    )
+    return _cited(body, citations, language, channel, method=Method.EXTRACTIVE, check=check)
 
 
 def _sentences_chosen(focus: _Focus, channel: str) -> list[int]:

@@ -20,7 +20,14 @@ from django.db import DatabaseError
 
 from agents.ai_config import ai_config
 from agents.embeddings import texts_embed
-from agents.examples import HUMAN_REASONS, ROUTINE, URGENT, decision_model, examples_defaults_load
+from agents.examples import (
+    HUMAN_REASONS,
+    ROUTINE,
+    URGENT,
+    DecisionModel,
+    decision_model,
+    examples_defaults_load,
+)
 from agents.knowledge import Passage, kb_search
 from agents.language import language_detect
 from agents.llm import LLMError, chat_structured
@@ -73,7 +80,7 @@ def text_decide(*, text: str, hint: str = "", deadline: float | None = None) -> 
     signals = {name: round(reasons.get(name, 0.0), 3) for name in HUMAN_REASONS}
     human_score = 1.0 - reasons.get(ROUTINE, 0.0)
     topic = _sensitive_topic(text)
-    kb = _kb_best(text, language, array, intents) if intent not in NO_KB_INTENTS else None
+    kb = _kb_best(text, language, array, intents, model) if intent not in NO_KB_INTENTS else None
     threshold = settings.AI_MIN_RETRIEVAL_SCORE
     signals["unanswerable"] = round(1.0 - kb["answers"], 3) if kb else 0.0
     signals["urgent"] = round(urgent, 3)
@@ -134,14 +141,20 @@ def _sensitive_topic(text: str) -> str:
 
 
 def kb_passages(
-    *, text: str, language: str, k: int | None = None, vector: np.ndarray | None = None, intents: dict | None = None
+    *,
+    text: str,
+    language: str,
+    k: int | None = None,
+    vector: np.ndarray | None = None,
+    intents: dict | None = None,
+    model: DecisionModel | None = None,
 ) -> list[Passage]:
     """The knowledge base's passages for a customer's text: the decision and the AI agent's answer look
     at the same ones. Searched with the text's vector leaned towards its likely intents' examples; when
     that finds nothing that answers, the likeliest intent's own examples search instead and the score
     is scaled by how likely that intent is: "diff basic vs plus?" says too little for the passage, but
     is a pricing question, and the pricing examples find the article that answers those."""
-    model = decision_model()
+    model = model or decision_model()
     if vector is None:
         vector = np.asarray(texts_embed([text or "(empty)"])[0], dtype=np.float32)
     if intents is None:
@@ -156,11 +169,11 @@ def kb_passages(
     return scaled if scaled and scaled[0].score > best else passages
 
 
-def _kb_best(text: str, language: str, vector: np.ndarray, intents: dict[str, float]) -> dict:
+def _kb_best(text: str, language: str, vector: np.ndarray, intents: dict[str, float], model: DecisionModel) -> dict:
     """The best article and whether it answers: its retrieval score times the chance that the message
     is about one of the topics at all (a question unlike every intent's examples, "are you hiring?",
     is "other", and a passage that happens to share its words does not answer it)."""
-    passages = kb_passages(text=text, language=language, k=1, vector=vector, intents=intents)
+    passages = kb_passages(text=text, language=language, k=1, vector=vector, intents=intents, model=model)
     on_topic = 1.0 - intents.get(OFF_TOPIC_INTENT, 0.0)
     if not passages:
         return {"score": 0.0, "on_topic": round(on_topic, 3), "answers": 0.0}
