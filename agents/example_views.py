@@ -1,6 +1,7 @@
 """The labelled examples page: what each intent and each reason a human must own it learns from,
 by language, with the admin's own phrases added or removed here (refit on the next message)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -13,15 +14,12 @@ from agents.examples import REASON_LABELS, SIGNALS
 from agents.models import Example, Intent
 from inbox.access import admin_required
 
-LANGUAGES = ("en", "es", "de", "pt", "fr")
-
-
 def _labels() -> list[dict]:
     """Every label with its example count per language (one query), intents first."""
     counts = {
         (row["kind"], row["label"]): row
         for row in Example.objects.values("kind", "label").annotate(
-            total=Count("id"), **{lang: Count("id", filter=Q(language=lang)) for lang in LANGUAGES}
+            total=Count("id"), **{lang: Count("id", filter=Q(language=lang)) for lang in settings.AI_LANGUAGES}
         )
     }
     labels = [(Example.Kind.INTENT, name, description) for name, description in
@@ -29,7 +27,7 @@ def _labels() -> list[dict]:
     labels += [(Example.Kind.SIGNAL, name, REASON_LABELS.get(name, name.capitalize())) for name in SIGNALS]
     return [
         {"kind": kind, "label": label, "description": description,
-         "counts": [counts.get((kind, label), {}).get(lang, 0) for lang in LANGUAGES],
+         "counts": [counts.get((kind, label), {}).get(lang, 0) for lang in settings.AI_LANGUAGES],
          "total": counts.get((kind, label), {}).get("total", 0)}
         for kind, label, description in labels
     ]  # fmt: skip
@@ -50,7 +48,7 @@ def example_list(request):
             messages.success(request, f"Added an example of {label}; the next message is decided with it.")
             return redirect(f"{reverse('agents:settings_examples')}?kind={kind}&label={label}")
     examples = Example.objects.filter(kind=kind, label=label).order_by("language", "text")
-    context = {"labels": labels, "languages": LANGUAGES, "kind": kind, "label": label, "examples": examples,
+    context = {"labels": labels, "languages": settings.AI_LANGUAGES, "kind": kind, "label": label, "examples": examples,
                "error": error, "text": request.POST.get("text", "")}  # fmt: skip
     return render(request, "agents/settings/examples.html", context, status=status)
 

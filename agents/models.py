@@ -63,7 +63,7 @@ class ArticleChunk(models.Model):
         ordering = ["article_id", "position"]
         # No vector index: an exact scan is deterministic (an HNSW scan returned nothing once dead
         # tuples filled its ef_search window) and takes ~6 ms at 10k chunks with the vectors stored
-        # inline (migration 0006). Past ~100k chunks, add HNSW back with hnsw.iterative_scan.
+        # inline (migration 0009). Past ~100k chunks, add HNSW back with hnsw.iterative_scan.
         indexes = [GinIndex(fields=["search"], name="agents_chunk_search_gin")]
 
     def __str__(self) -> str:
