@@ -14,6 +14,7 @@ from agents.examples import REASON_LABELS, SIGNALS
 from agents.models import Example, Intent
 from inbox.access import admin_required
 
+
 def _labels() -> list[dict]:
     """Every label with its example count per language (one query), intents first."""
     counts = {
