@@ -7,23 +7,18 @@ it is never skipped there. Generation is ~12 tokens/s on 2 cores: every answer i
 """
 
 import importlib.util
-import json
 import os
 import signal
 import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import openai
 import pytest
-from django.conf import settings as django_settings
 
 from agents import localmodel
 from agents.llm import StreamResult, chat_stream
 from agents.models import LLMCall
-from tests.net import free_port
+from tests.localmodel_process import Supervisor, alive, supervisor_running
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -32,73 +27,11 @@ if not (localmodel.MODEL_FILE.is_file() and importlib.util.find_spec("xllamacpp"
         raise RuntimeError("the local model is not installed: run `python -m agents.localmodel install`")
     pytest.skip("local model not installed (make test installs it)", allow_module_level=True)
 
-READY_TIMEOUT = 120
-
-
-class Supervisor:
-    def __init__(self, proc: subprocess.Popen, port: int, status_file: Path):
-        self.proc, self.port, self.status_file = proc, port, status_file
-        self.url = f"http://127.0.0.1:{port}/v1"
-
-    def status(self) -> dict:
-        try:
-            return json.loads(self.status_file.read_text())
-        except (OSError, ValueError):
-            return {}
-
-    def wait_ready(self, *, other_than_pid: int | None = None, timeout: float = READY_TIMEOUT) -> dict:
-        deadline = time.monotonic() + timeout
-        while True:
-            status = self.status()
-            if status.get("state") == "ready" and status.get("pid") != other_than_pid:
-                return status
-            if status.get("state") == "not_used" or self.proc.poll() is not None:
-                raise RuntimeError(f"the supervisor cannot serve the model: {status} (exit {self.proc.poll()})")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the local model was not ready within {timeout} s: {status}")
-            time.sleep(0.2)
-
 
 @pytest.fixture(scope="module")
 def supervisor(tmp_path_factory):
-    var = tmp_path_factory.mktemp("local-llm-var")
-    port = free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",  # what the Procfile's `llm` runs with
-        "DEBUG": "1",
-        "LOCAL_LLM_PORT": str(port),
-        "INBOX_VAR_DIR": str(var),  # the status file goes there (the model file stays in var/models/)
-        # Empty, not absent: a developer's .env must not fill them in and turn the local model off.
-        "OPENAI_API_KEY": "",
-        "OPENAI_BASE_URL": "",
-        # The suite's own servers: the supervisor's settings must not start embedded ones under `var`.
-        "DATABASE_URL": django_settings.DATABASE_URL,
-        "REDIS_URL": django_settings.REDIS_URL,
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "agents.localmodel", "serve"],
-        cwd=localmodel.ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # a Ctrl-C of pytest is not also the supervisor's
-    )
-    running = Supervisor(proc, port, var / "local-llm.json")
-    try:
-        running.wait_ready()
+    with supervisor_running(tmp_path_factory.mktemp("local-llm-var")) as running:
         yield running
-    finally:
-        child = running.status().get("pid")
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if child and _alive(child):
-            os.kill(child, signal.SIGKILL)
 
 
 @pytest.fixture
@@ -110,14 +43,6 @@ def local_settings(settings, supervisor):
     settings.AI_MAX_RETRIES = 0
     settings.AI_MAX_TOKENS = 24
     return settings
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")  # a zombie has let go of its port and memory
 
 
 def _listening(port: int) -> bool:
@@ -172,7 +97,7 @@ def test_a_killed_server_is_restarted_by_the_supervisor(supervisor):
     after = supervisor.wait_ready(other_than_pid=before["pid"], timeout=60)
 
     assert after["restarts"] >= before["restarts"] + 1 and after["port"] == supervisor.port
-    assert not _alive(before["pid"]) and _alive(after["pid"])
+    assert not alive(before["pid"]) and alive(after["pid"])
     assert "4" in _ask(supervisor, "What is 2 + 2? Answer with the number only.", max_tokens=8)
 
 
@@ -183,8 +108,8 @@ def test_stopping_the_supervisor_stops_the_server(supervisor):  # last: it ends 
 
     assert supervisor.proc.wait(timeout=30) == 0
     deadline = time.monotonic() + 5
-    while _alive(child) and time.monotonic() < deadline:  # reaped by the supervisor before it exits
+    while alive(child) and time.monotonic() < deadline:  # reaped by the supervisor before it exits
         time.sleep(0.1)
-    assert not _alive(child)
+    assert not alive(child)
     assert not _listening(supervisor.port)
     assert supervisor.status()["state"] == "stopped"

@@ -7,16 +7,10 @@
   token of a short grounded prompt, and the whole reply's latency.
 """
 
-import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 
 from agents import localmodel
@@ -26,7 +20,7 @@ from tests.agents.kb import demo_kb_load
 from tests.bench import decisions
 from tests.bench.answers import bench_answers
 from tests.bench.kb import bench_kb
-from tests.net import free_port
+from tests.localmodel_process import supervisor_running
 
 DEV = decisions.EVAL.with_name("routing_dev.jsonl")
 
@@ -62,38 +56,6 @@ def kb_section() -> dict:
     return {"title": "Knowledge base retrieval on the demo articles, by language", "rows": rows}
 
 
-@contextmanager
-def local_model_server():
-    """The local model under its real supervisor on a free port, for the answers bench."""
-    port = free_port()
-    var = Path(tempfile.mkdtemp(prefix="bench-llm-"))
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "LOCAL_LLM_PORT": str(port),
-           "INBOX_VAR_DIR": str(var), "OPENAI_API_KEY": "", "OPENAI_BASE_URL": "",
-           "DATABASE_URL": settings.DATABASE_URL, "REDIS_URL": settings.REDIS_URL}  # fmt: skip
-    proc = subprocess.Popen([sys.executable, "-m", "agents.localmodel", "serve"], cwd=localmodel.ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
-    try:
-        started = time.monotonic()
-        while time.monotonic() - started < 180:
-            try:
-                if json.loads((var / "local-llm.json").read_text()).get("state") == "ready":
-                    break
-            except (OSError, ValueError):
-                pass
-            if proc.poll() is not None:
-                raise RuntimeError("the local model supervisor exited")
-            time.sleep(0.2)
-        else:
-            raise RuntimeError("the local model was not ready within 180 s")
-        yield f"http://127.0.0.1:{port}/v1", time.monotonic() - started
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 def _first_token_ms(base_url: str) -> float:
     """A short grounded prompt (an article sentence and a question), streamed: time to the first text."""
     from django.test import override_settings
@@ -113,9 +75,11 @@ def _first_token_ms(base_url: str) -> float:
 def answers_section(limit: int | None) -> dict:
     if not localmodel.MODEL_FILE.is_file():
         return {"title": "AI agent answers: skipped, the local model is not assembled (make localmodel)", "rows": []}
-    with local_model_server() as (base_url, ready_seconds):
-        first_token = [_first_token_ms(base_url) for _ in range(3)]
-        result = bench_answers(base_url=base_url, model=localmodel.MODEL_ALIAS, limit=limit)
+    started = time.monotonic()
+    with supervisor_running(Path(tempfile.mkdtemp(prefix="bench-llm-"))) as supervisor:
+        ready_seconds = time.monotonic() - started
+        first_token = [_first_token_ms(supervisor.url) for _ in range(3)]
+        result = bench_answers(base_url=supervisor.url, model=localmodel.MODEL_ALIAS, limit=limit)
     row = {"questions": result["questions"], "fact + link %": result["fact_and_link_pct"],
            "generated": result["methods"].get("generated", 0), "extractive": result["methods"].get("extractive", 0),
            "handed off": result["methods"].get("handoff", 0), "reply p50 ms": result["latency_ms"]["p50"],
