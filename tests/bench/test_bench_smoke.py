@@ -21,12 +21,12 @@ def test_bench_runs_every_scenario_and_reports_no_loss(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
     result = subprocess.run(
         [sys.executable, "-m", "tests.bench", "--tiny", "--out", str(tmp_path)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=420,
     )  # fmt: skip
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     report = json.loads((tmp_path / "bench.json").read_text())
     sections = report["sections"]
-    assert set(sections) == {"webhook", "fanout", "ai", "pages"}
+    assert set(sections) == {"webhook", "fanout", "ai", "pages", "decisions", "kb", "answers"}
 
     for row in sections["webhook"]["rows"]:
         assert (row["errors"], row["lost"], row["duplicated"]) == (0, 0, 0), row
@@ -42,7 +42,13 @@ def test_bench_runs_every_scenario_and_reports_no_loss(tmp_path):
     )
     assert small == big, "a page's query count grew with the data (N+1)"
 
-    assert len(report["targets"]) == 5 and all("measured" in t for t in report["targets"])
+    decided = {(r["set"], r["group"], r["value"]): r for r in sections["decisions"]["rows"]}
+    assert decided[("eval", "all", "all")]["right"].endswith("/340") and ("eval", "language", "pt") in decided
+    assert {r["questions"] for r in sections["kb"]["rows"]} == {"calibration", "held-out"}
+    (answers,) = sections["answers"]["rows"]  # the real local model answered (make test assembles it)
+    assert answers["questions"] == 1 and answers["reply p95 ms"] is not None
+
+    assert len(report["targets"]) == 13 and all("measured" in t for t in report["targets"])
     html = (tmp_path / "bench.html").read_text()
     assert html.count("<svg") == 3 and "Targets" in html
     leftovers = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True).stdout
