@@ -10,8 +10,11 @@ The fitted heads live in the process and are refitted when the examples change (
 aggregate query per decision tells).
 """
 
+import hashlib
 import json
 import logging
+import os
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -196,15 +199,59 @@ def _head(vectors: np.ndarray, labels: list[str], *, weights: np.ndarray | None 
 
 
 def _vectors(texts: list[str]) -> np.ndarray:
-    """Sentence vectors, remembered per text for the life of the process: a refit after an admin
-    adds one phrase encodes that phrase only."""
+    """Sentence vectors, remembered per text: in the process (a refit after an admin adds one phrase
+    encodes that phrase only) and on disk, shared by every process of the machine (encoding the ~2,000
+    shipped examples takes 10-40 s on 2 cores: paid once, not by each worker's first message)."""
     model_name = embedding_model_name()
-    missing = [t for t in dict.fromkeys(texts) if (model_name, t) not in _vector_memo]
+    keys = {text: (model_name, _digest(text)) for text in texts}
+    if any(key not in _vector_memo for key in keys.values()):
+        _vector_cache_load(model_name)
+    missing = [text for text, key in keys.items() if key not in _vector_memo]
     for start in range(0, len(missing), 256):
         batch = missing[start : start + 256]
         for text, vector in zip(batch, texts_embed(batch), strict=True):
-            _vector_memo[(model_name, text)] = np.asarray(vector, dtype=np.float32)
+            _vector_memo[keys[text]] = np.asarray(vector, dtype=np.float32)
+    if missing:
+        log.info("encoded %d example phrases", len(missing))
+        _vector_cache_save(model_name)
     dims = settings.AI_EMBEDDING_DIMENSIONS
     if not texts:
         return np.zeros((0, dims), dtype=np.float32)
-    return np.stack([_vector_memo[(model_name, t)] for t in texts])
+    return np.stack([_vector_memo[keys[t]] for t in texts])
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _vector_cache_file(model_name: str) -> Path:
+    slug = hashlib.sha256(f"{model_name}|{settings.AI_EMBEDDING_DIMENSIONS}".encode()).hexdigest()[:16]
+    return Path(settings.AI_VECTOR_CACHE_DIR) / f"example-vectors-{slug}.npz"
+
+
+def _vector_cache_load(model_name: str) -> None:
+    try:
+        with np.load(_vector_cache_file(model_name)) as stored:
+            digests, vectors = stored["digests"], stored["vectors"]
+    except (OSError, ValueError, KeyError):
+        return  # no cache yet, or a broken one: encode, and the save replaces it
+    if vectors.ndim != 2 or vectors.shape[1] != settings.AI_EMBEDDING_DIMENSIONS:
+        return
+    for digest, vector in zip(digests.tolist(), vectors, strict=True):
+        _vector_memo.setdefault((model_name, digest), vector)
+
+
+def _vector_cache_save(model_name: str) -> None:
+    """Write every vector of ``model_name`` this process knows (after merging what another process
+    saved meanwhile), atomically: readers see the old file or the new one."""
+    _vector_cache_load(model_name)
+    mine = [(digest, vector) for (name, digest), vector in _vector_memo.items() if name == model_name]
+    path = _vector_cache_file(model_name)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as tmp:
+            np.savez(tmp, digests=np.array([d for d, _ in mine]), vectors=np.stack([v for _, v in mine]))
+        os.chmod(tmp.name, 0o644)  # mkstemp's 0600 would hide it from a worker running as another user
+        os.replace(tmp.name, path)
+    except OSError as exc:
+        log.warning("could not save the example vectors to %s: %s", path, exc)

@@ -294,6 +294,8 @@ AI_EMBEDDINGS = env("AI_EMBEDDINGS", default="api" if OPENAI_API_KEY else "local
 AI_EMBEDDING_MODEL = env("AI_EMBEDDING_MODEL", default="text-embedding-3-small")
 AI_EMBEDDING_DIMENSIONS = env.int("AI_EMBEDDING_DIMENSIONS", default=512)  # the vector column's size
 AI_RETRIEVAL_TOP_K = env.int("AI_RETRIEVAL_TOP_K", default=4)
+# Sentence vectors of the decision examples, shared by the machine's processes (agents/examples.py).
+AI_VECTOR_CACHE_DIR = Path(env("AI_VECTOR_CACHE_DIR", default=str(BASE_DIR / "var" / "cache")))
 # A retrieval score (0..1, calibrated in agents/knowledge.py) from which the knowledge base answers
 # the question; chosen on the labelled questions of tests/agents/kb.py (python -m tests.bench.kb).
 AI_ANSWER_THRESHOLD = env.float("AI_ANSWER_THRESHOLD", default=0.5)

@@ -3,6 +3,7 @@ the nearest examples that explain them, all without a language model."""
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from agents import examples
@@ -102,3 +103,31 @@ def test_the_decision_is_stored_on_the_message_with_the_customers_language(small
     assert result["language"] == "pt"
     for key in ("intent", "confidence", "sentiment", "urgency", "signals", "human_reasons", "nearest"):
         assert key in result
+
+
+def test_example_vectors_are_encoded_once_per_machine_not_once_per_process(settings, tmp_path, monkeypatch):
+    settings.AI_VECTOR_CACHE_DIR = tmp_path
+    monkeypatch.setattr(examples, "_vector_memo", {})
+    first = examples._vectors(["where is my parcel", "cancel my box"])
+    assert len(list(tmp_path.glob("example-vectors-*.npz"))) == 1
+
+    monkeypatch.setattr(examples, "_vector_memo", {})  # another process of the same machine
+    monkeypatch.setattr(examples, "texts_embed", lambda texts: pytest.fail(f"encoded again: {texts}"))
+    again = examples._vectors(["cancel my box", "where is my parcel"])
+    assert np.allclose(again, first[::-1])
+
+
+def test_a_broken_vector_cache_is_encoded_again_and_replaced(settings, tmp_path, monkeypatch):
+    settings.AI_VECTOR_CACHE_DIR = tmp_path
+    monkeypatch.setattr(examples, "_vector_memo", {})
+    examples._vectors(["hello"])
+    (cache,) = tmp_path.glob("example-vectors-*.npz")
+    cache.write_bytes(b"not a numpy file")
+
+    monkeypatch.setattr(examples, "_vector_memo", {})
+    vectors = examples._vectors(["hello"])
+
+    assert vectors.shape == (1, settings.AI_EMBEDDING_DIMENSIONS)
+    monkeypatch.setattr(examples, "_vector_memo", {})
+    monkeypatch.setattr(examples, "texts_embed", lambda texts: pytest.fail("the cache was not replaced"))
+    assert np.allclose(examples._vectors(["hello"]), vectors)
