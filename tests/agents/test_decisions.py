@@ -131,3 +131,15 @@ def test_a_broken_vector_cache_is_encoded_again_and_replaced(settings, tmp_path,
     monkeypatch.setattr(examples, "_vector_memo", {})
     monkeypatch.setattr(examples, "texts_embed", lambda texts: pytest.fail("the cache was not replaced"))
     assert np.allclose(examples._vectors(["hello"]), vectors)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_warms_the_decisions_before_its_first_message(monkeypatch):
+    from config.celery import _decisions_warm
+
+    monkeypatch.setattr(examples, "_cache", {})
+    _decisions_warm()  # the Celery worker_init hook
+
+    assert len(examples._cache) == 1
+    fitted = next(iter(examples._cache.values()))
+    assert fitted.intent_head is not None and decision_model() is fitted  # the first message refits nothing

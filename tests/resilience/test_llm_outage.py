@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 
 from agents.defaults import intents_ensure_defaults
+from agents.warmup import decisions_warm
 from inbox.models import Channel, Conversation, Message
 from inbox.services import message_receive
 from tests.agents.kb import kb_load
@@ -19,6 +20,7 @@ pytestmark = [pytest.mark.resilience, pytest.mark.django_db(transaction=True)]
 def whatsapp_to_ai():
     intents_ensure_defaults()
     kb_load()
+    decisions_warm()  # as a worker does at start (config/celery.py): the deadline is the message's, not start-up's
     return RoutingRuleFactory(
         name="WhatsApp to the AI", conditions=[{"field": "channel", "value": ["whatsapp"]}], actions={"owner": "ai"}
     )
