@@ -116,21 +116,10 @@ def text_rewrite(*, conversation: Conversation, text: str, style: str) -> str:
         raise ValueError(f"Unknown rewrite {style!r}")
     if not text.strip():
         raise ValueError("Write something to rewrite first")
-    language = conversation.customer.language or _customer_language(conversation) or "the customer's language"
+    language = conversation.customer.language or draft_language(conversation=conversation)
     instruction = REWRITES[style].format(language=language)
     messages = [
         {"role": "system", "content": f"Rewrite the support agent's reply. {instruction} Answer with the text only."},
         {"role": "user", "content": text[:4000]},
     ]
     return chat_complete(purpose=f"rewrite_{style}", messages=messages, conversation_id=conversation.pk).strip()
-
-
-def _customer_language(conversation: Conversation) -> str:
-    for c in (
-        conversation.messages.filter(direction=Message.Direction.INBOUND)
-        .order_by("-created_at")
-        .values_list("classification", flat=True)[:5]
-    ):
-        if c and c.get("language"):
-            return c["language"]
-    return ""
