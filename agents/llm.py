@@ -94,7 +94,7 @@ def chat_completion(
 ) -> tuple[str, str]:
     """(text, finish_reason) of one non-streamed answer, finished before ``deadline`` (a ``time.time()``)
     when given, recorded as an LLMCall. Raises LLMError."""
-    model = settings.AI_CHAT_MODEL
+    model = ai_config().chat_model
     started = time.monotonic()
     try:
         response = llm_client(deadline=deadline).chat.completions.create(
@@ -124,7 +124,7 @@ def chat_stream(
     agent gets an error in time to write the reply themselves. Raises LLMError, also mid-stream.
     The call is recorded when the stream ends.
     """
-    model = settings.AI_CHAT_MODEL
+    model = ai_config().chat_model
     started = time.monotonic()
     usage = None
     client = llm_client(deadline=time.time() + settings.AI_REPLY_DEADLINE_SECONDS)
@@ -192,7 +192,7 @@ def chat_structured(
 ) -> dict:
     """An answer that must be a JSON object matching ``schema`` (structured output), before
     ``deadline`` if given, from ``model`` (default: the chat model). Raises LLMError."""
-    model = model or settings.AI_CHAT_MODEL
+    model = model or ai_config().chat_model
     started = time.monotonic()
     client = llm_client(deadline=deadline)
     try:

@@ -86,3 +86,18 @@ def test_a_stream_abandoned_by_the_reader_is_recorded_as_cancelled(openai_standi
     stream.close()
     call = LLMCall.objects.get()
     assert call.outcome == "cancelled" and call.completion_tokens == 1
+
+
+def test_the_chat_model_an_admin_saved_is_the_one_asked(openai_standin, admin_user):
+    from agents.ai_config import ai_settings_load, ai_settings_save
+
+    row = ai_settings_load()
+    values = {name: getattr(row, name) for name in ("base_url", "decision_model", "band_low", "band_high")}
+    ai_settings_save(values={**values, "chat_model": "site-model-7b"}, actor=admin_user)
+    openai_standin.script(content="Hello", times=0)
+
+    chat_complete(purpose="test", messages=[{"role": "user", "content": "hi"}])
+    list(chat_stream(purpose="draft", messages=[{"role": "user", "content": "hi"}], result=StreamResult()))
+
+    assert [r["body"]["model"] for r in openai_standin.chat_requests()] == ["site-model-7b", "site-model-7b"]
+    assert set(LLMCall.objects.values_list("model", flat=True)) == {"site-model-7b"}
