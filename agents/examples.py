@@ -101,6 +101,12 @@ def default_rows(data: dict) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def examples_defaults_encode() -> None:
+    """Encode the shipped examples into the machine's vector cache now (10-40 s the first time on 2
+    cores, then nothing), before processes that decide messages start and each pay it."""
+    _vectors([text for _, _, text, _ in default_rows(examples_defaults())])
+
+
 def examples_defaults_load(*, path: Path | None = None) -> int:
     """Create the shipped intents and examples that are missing; returns how many examples were added.
     Idempotent: an example already there (same kind, label and text) is left as it is."""

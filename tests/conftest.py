@@ -81,3 +81,13 @@ def _fresh_channel_layer():
     from tests.helpers import channel_layers_reset
 
     channel_layers_reset()
+
+
+def pytest_sessionstart(session):
+    """Once, in the main pytest process: the shipped decision examples' vectors go into the machine's
+    cache before the xdist workers, daphnes and Celery workers the tests start would each encode them."""
+    if hasattr(session.config, "workerinput"):
+        return
+    from agents.examples import examples_defaults_encode
+
+    examples_defaults_encode()
