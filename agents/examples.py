@@ -23,6 +23,7 @@ import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 
+from agents import classifier
 from agents.classifier import LinearHead, Neighbour, nearest
 from agents.embeddings import embedding_model_name, texts_embed
 from agents.models import Example, Intent
@@ -45,6 +46,7 @@ REASON_LABELS = {
 }
 SIGNALS = (*HUMAN_REASONS, URGENT)
 HUMAN_REQUEST_INTENT = "human_request"
+HEADS = ("intent", "reason", "urgency")
 # Balanced class weights make "routine" count as much as any one reason, i.e. a sixth of the total,
 # while most real messages are routine: this prior puts routine level with all reasons together
 # less a little (on tests/fixtures/ai/routing_dev.jsonl it halved routine questions sent to a person).
@@ -172,17 +174,12 @@ def _fit(version: tuple) -> DecisionModel:
     vectors = _vectors(texts)
     is_intent = np.array([k == Example.Kind.INTENT for k in kinds], dtype=bool)
 
-    intent_head = _head(vectors[is_intent], [lab for lab, i in zip(labels, is_intent, strict=True) if i])
-    reason_labels = [_reason_label(kind, label) for kind, label in zip(kinds, labels, strict=True)]
-    keep = np.array([lab is not None for lab in reason_labels], dtype=bool)
-    kept = [lab for lab in reason_labels if lab is not None]
-    reason_head = _head(
-        vectors[keep], kept, weights=np.array([ROUTINE_WEIGHT if lab == ROUTINE else 1.0 for lab in kept])
-    )
-    urgency_labels = [URGENT if (k == Example.Kind.SIGNAL and lab == URGENT) else "normal" for k, lab in
-                      zip(kinds, labels, strict=True)]  # fmt: skip
-    urgency_head = _head(vectors, urgency_labels)
-    log.info("decision heads fitted on %d examples", len(rows))
+    heads = _heads_load(version)
+    if heads is None:
+        heads = _heads_fit(vectors, kinds, labels, is_intent)
+        log.info("decision heads fitted on %d examples", len(rows))
+        _heads_save(version, heads)
+    intent_head, reason_head, urgency_head = (heads[name] for name in HEADS)
     centroids = {}
     for label in set(labels) - set(NO_TOPIC_INTENTS):
         chosen = is_intent & (np.array(labels) == label)
@@ -190,6 +187,51 @@ def _fit(version: tuple) -> DecisionModel:
             mean = vectors[chosen].mean(axis=0)
             centroids[label] = mean / max(float(np.linalg.norm(mean)), 1e-12)
     return DecisionModel(version, texts, kinds, labels, vectors, intent_head, reason_head, urgency_head, centroids)
+
+
+def _heads_fit(vectors: np.ndarray, kinds: list[str], labels: list[str], is_intent: np.ndarray) -> dict:
+    """The three heads (a few seconds on 2 cores: done once per change of the examples per machine)."""
+    reason_labels = [_reason_label(kind, label) for kind, label in zip(kinds, labels, strict=True)]
+    keep = np.array([lab is not None for lab in reason_labels], dtype=bool)
+    kept = [lab for lab in reason_labels if lab is not None]
+    urgency_labels = [URGENT if (k == Example.Kind.SIGNAL and lab == URGENT) else "normal" for k, lab in
+                      zip(kinds, labels, strict=True)]  # fmt: skip
+    return {
+        "intent": _head(vectors[is_intent], [lab for lab, i in zip(labels, is_intent, strict=True) if i]),
+        "reason": _head(
+            vectors[keep], kept, weights=np.array([ROUTINE_WEIGHT if lab == ROUTINE else 1.0 for lab in kept])
+        ),
+        "urgency": _head(vectors, urgency_labels),
+    }
+
+
+def _heads_file(version: tuple) -> Path:
+    # Everything the fit depends on: the examples (version) and how it fits.
+    basis = repr((version, ROUTINE_WEIGHT, classifier.ITERATIONS, classifier.LEARNING_RATE, classifier.L2,
+                  classifier.SCALE, settings.AI_EMBEDDING_DIMENSIONS))  # fmt: skip
+    return Path(settings.AI_VECTOR_CACHE_DIR) / f"decision-heads-{hashlib.sha256(basis.encode()).hexdigest()[:24]}.npz"
+
+
+def _heads_load(version: tuple) -> dict | None:
+    """The heads fitted for ``version`` by any process of this machine, or None."""
+    try:
+        with np.load(_heads_file(version)) as stored:
+            return {
+                name: LinearHead(stored[f"{name}_labels"].tolist(), stored[f"{name}_weights"], stored[f"{name}_bias"])
+                if f"{name}_labels" in stored else None
+                for name in HEADS
+            }  # fmt: skip
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _heads_save(version: tuple, heads: dict) -> None:
+    arrays = {}
+    for name, head in heads.items():
+        if head is not None:
+            arrays |= {f"{name}_labels": np.array(head.labels), f"{name}_weights": head.weights,
+                       f"{name}_bias": head.bias}  # fmt: skip
+    _npz_write(_heads_file(version), arrays)
 
 
 def _reason_label(kind: str, label: str) -> str | None:
@@ -252,12 +294,20 @@ def _vector_cache_save(model_name: str) -> None:
     saved meanwhile), atomically: readers see the old file or the new one."""
     _vector_cache_load(model_name)
     mine = [(digest, vector) for (name, digest), vector in _vector_memo.items() if name == model_name]
-    path = _vector_cache_file(model_name)
+    _npz_write(
+        _vector_cache_file(model_name),
+        {"digests": np.array([d for d, _ in mine]), "vectors": np.stack([v for _, v in mine])},
+    )
+
+
+def _npz_write(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write ``arrays`` to ``path`` atomically (readers see the old file or the new one); a failure is
+    logged, not raised: the cache only saves time."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as tmp:
-            np.savez(tmp, digests=np.array([d for d, _ in mine]), vectors=np.stack([v for _, v in mine]))
+            np.savez(tmp, **arrays)
         os.chmod(tmp.name, 0o644)  # mkstemp's 0600 would hide it from a worker running as another user
         os.replace(tmp.name, path)
     except OSError as exc:
-        log.warning("could not save the example vectors to %s: %s", path, exc)
+        log.warning("could not save %s: %s", path, exc)

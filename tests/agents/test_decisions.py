@@ -143,3 +143,23 @@ def test_a_worker_warms_the_decisions_before_its_first_message(monkeypatch):
     assert len(examples._cache) == 1
     fitted = next(iter(examples._cache.values()))
     assert fitted.intent_head is not None and decision_model() is fitted  # the first message refits nothing
+
+
+def test_fitted_heads_are_reused_by_another_process_and_refitted_when_examples_change(settings, tmp_path, monkeypatch):
+    settings.AI_VECTOR_CACHE_DIR = tmp_path
+    examples_defaults_load(path=SMALL)
+    monkeypatch.setattr(examples, "_cache", {})
+    fitted = decision_model()
+    question = examples._vectors(["where is my parcel?"])[0]
+
+    monkeypatch.setattr(examples, "_cache", {})  # another process of the same machine
+    monkeypatch.setattr(examples.LinearHead, "fit", lambda *a, **k: pytest.fail("fitted again"))
+    loaded = decision_model()
+    assert loaded.intent_head.predict(question) == pytest.approx(fitted.intent_head.predict(question))
+    assert loaded.reason_head.labels == fitted.reason_head.labels
+
+    monkeypatch.undo()
+    settings.AI_VECTOR_CACHE_DIR = tmp_path
+    Example.objects.create(kind="intent", label="returns", text="can I swap these boots for a bigger size?")
+    assert decision_model().version != fitted.version
+    assert len(list(tmp_path.glob("decision-heads-*.npz"))) == 2
