@@ -40,9 +40,10 @@ def test_an_admin_creates_a_rule_and_the_next_whatsapp_message_follows_it(new_pa
     assert conversation.assignee == chloe.user and conversation.tags == ["refund"]
 
     page.goto(f"/conversations/{conversation.pk}/")
-    page.get_by_text(
-        "Assigned to Chloe Martin by rule 'Refund requests': channel=whatsapp, text contains 'money back'"
-    ).wait_for()
+    explained = "Assigned to Chloe Martin by rule 'Refund requests': channel=whatsapp, text contains 'money back'"
+    # In the timeline, and in the conversation's "why it went here" panel beside the decision's signals.
+    page.get_by_role("list", name="Messages").get_by_text(explained).wait_for()
+    page.get_by_role("region", name="Routing decision").get_by_text(explained).wait_for()
     screenshot(page, "routing-explained")
 
 
