@@ -72,6 +72,23 @@ def nearest(vectors: np.ndarray, labels: list[str], vector: np.ndarray, *, k: in
     return [Neighbour(int(i), labels[i], float(similarities[i])) for i in top]
 
 
+def neighbour_votes(
+    vectors: np.ndarray, labels: list[str], vector: np.ndarray, *, k: int, sharpness: float = 10.0
+) -> dict[str, float]:
+    """The ``k`` nearest examples' labels as shares summing to 1, the nearer the more (softmax of
+    the cosine similarities times ``sharpness``)."""
+    if not len(labels):
+        return {}
+    similarities = vectors @ vector
+    top = np.argsort(-similarities)[:k]
+    weights = np.exp(sharpness * (similarities[top] - similarities[top[0]]))
+    votes: dict[str, float] = {}
+    for i, weight in zip(top, weights, strict=True):
+        votes[labels[i]] = votes.get(labels[i], 0.0) + float(weight)
+    total = sum(votes.values())
+    return {label: weight / total for label, weight in votes.items()}
+
+
 def _softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=1, keepdims=True)
     exp = np.exp(shifted)

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from agents.citations import citation_for, markers_cited
-from agents.knowledge import Passage, kb_search, sources_block
+from agents.decisions import kb_passages
+from agents.knowledge import Passage, sources_block
 from agents.language import language_detect, languages_supported
 from agents.llm import StreamResult, chat_complete, chat_stream
 from agents.prompts import channel_style, conversation_transcript, language_name, last_customer_text, retrieval_query
@@ -77,7 +78,7 @@ def copilot_draft_stream(*, conversation: Conversation, draft: Draft) -> Iterato
     """Yield the draft reply piece by piece. Raises LLMError. Afterwards ``draft.citations`` lists cited articles."""
     query = retrieval_query(conversation)
     draft.language = draft_language(conversation=conversation)
-    found = kb_search(query=query, language=draft.language) if query else []
+    found = kb_passages(text=query, language=draft.language) if query else []
     # Weak passages misled drafts (cited beside the one that answers, or answered from): offer only
     # the ones that answer it, by the same threshold the AI agent uses.
     draft.passages = [p for p in found if p.score >= settings.AI_MIN_RETRIEVAL_SCORE]

@@ -28,7 +28,7 @@ from agents.examples import (
     decision_model,
     examples_defaults_load,
 )
-from agents.knowledge import Passage, kb_search
+from agents.knowledge import Passage, articles_mean_vector, kb_search
 from agents.language import language_detect
 from agents.llm import LLMError, chat_structured
 from agents.models import Example, SensitiveTopic
@@ -41,6 +41,12 @@ TEXT_LIMIT = 2000
 # Messages that ask nothing of the knowledge base: no article is expected to "answer" a thank-you.
 NO_KB_INTENTS = ("thanks", "human_request")
 OFF_TOPIC_INTENT = "other"
+# Articles are ranked by their passage's evidence plus this times how much the article's topic (the
+# intents its passages read like) matches the message's likely intents: the intents' examples are
+# questions in five languages, so this bridges a question and an article in different languages
+# where their sentence vectors barely meet ("qual o email do suporte" and the contact article).
+TOPIC_WEIGHT = 0.18
+RERANK_POOL = 5
 
 
 def message_decide(*, message: Message, deadline: float | None = None) -> dict:
@@ -72,7 +78,7 @@ def text_decide(*, text: str, hint: str = "", deadline: float | None = None) -> 
     model = decision_model()
     vector = texts_embed([text or "(empty)"])[0]
     array = np.asarray(vector, dtype=np.float32)
-    intents = model.intent_head.predict(array) if model.intent_head else {}
+    intents = model.intents(array)
     reasons = model.reason_head.predict(array) if model.reason_head else {ROUTINE: 1.0}
     urgent = (model.urgency_head.predict(array) if model.urgency_head else {}).get(URGENT, 0.0)
     intent = max(intents, key=intents.__getitem__, default="other")
@@ -149,24 +155,46 @@ def kb_passages(
     intents: dict | None = None,
     model: DecisionModel | None = None,
 ) -> list[Passage]:
-    """The knowledge base's passages for a customer's text: the decision and the AI agent's answer look
-    at the same ones. Searched with the text's vector leaned towards its likely intents' examples; when
-    that finds nothing that answers, the likeliest intent's own examples search instead and the score
-    is scaled by how likely that intent is: "diff basic vs plus?" says too little for the passage, but
-    is a pricing question, and the pricing examples find the article that answers those."""
+    """The knowledge base's passages for a customer's text: the decision, the AI agent's answer and the
+    copilot's draft look at the same ones. The best few articles are ranked again by their evidence
+    and how well their topic matches the text's likely intents (TOPIC_WEIGHT). When that finds nothing
+    that answers, the likeliest intent's own examples search too: when they find the same article, its
+    score is theirs scaled by how likely that intent is. "diff basic vs plus?" says too little for the
+    passage, but is a pricing question, and the pricing examples find the article that answers those."""
     model = model or decision_model()
     if vector is None:
         vector = np.asarray(texts_embed([text or "(empty)"])[0], dtype=np.float32)
     if intents is None:
-        intents = model.intent_head.predict(vector) if model.intent_head else {}
-    passages = kb_search(query=text, language=language, k=k, vector=model.retrieval_vector(vector, intents).tolist())
+        intents = model.intents(vector)
+    pool = kb_search(query=text, language=language, k=max(k or 0, RERANK_POOL), vector=vector.tolist())
+    passages = _topics_rerank(pool, intents, model)[: k or settings.AI_RETRIEVAL_TOP_K]
     best = passages[0].score if passages else 0.0
     intent = max(intents, key=intents.__getitem__, default="")
     if best >= settings.AI_MIN_RETRIEVAL_SCORE or intent not in model.centroids:
         return passages
-    by_intent = kb_search(query=text, language=language, k=k, vector=model.centroids[intent].tolist())
-    scaled = [replace(p, score=p.score * intents[intent]) for p in by_intent]
-    return scaled if scaled and scaled[0].score > best else passages
+    by_intent = kb_search(query=text, language=language, k=1, vector=model.centroids[intent].tolist())
+    # The intent's examples vouch for the text's own best article; they never bring another one (a
+    # question about jobs whose likeliest topic is privacy is not answered by the privacy article).
+    if by_intent and by_intent[0].original_id == passages[0].original_id:
+        confirmed = by_intent[0].score * intents[intent]
+        if confirmed > best:
+            return [replace(passages[0], score=confirmed), *passages[1:]]
+    return passages
+
+
+def _topics_rerank(passages: list[Passage], intents: dict[str, float], model: DecisionModel) -> list[Passage]:
+    if len(passages) < 2 or model.intent_head is None or not intents:
+        return passages
+    means = articles_mean_vector(article_ids={p.original_id for p in passages})
+
+    def topic(passage: Passage) -> float:
+        mean = means.get(passage.original_id)
+        if mean is None:
+            return 0.0
+        profile = model.intents(mean)
+        return sum(p * profile.get(label, 0.0) for label, p in intents.items())
+
+    return sorted(passages, key=lambda p: p.evidence + TOPIC_WEIGHT * topic(p), reverse=True)
 
 
 def _kb_best(text: str, language: str, vector: np.ndarray, intents: dict[str, float], model: DecisionModel) -> dict:

@@ -4,7 +4,14 @@
 ``demo_kb_load``: the demo shop's articles (inbox/demo.py, with Spanish and German translations)
 and the labelled set the retrieval score is calibrated on: answerable questions in the five
 languages with their article, and questions the knowledge base does not answer.
+``unseen_kb_load``: another business's eight English articles and 50 + 20 questions
+(tests/fixtures/ai/kb_unseen.json), written by someone who saw neither the method nor the sets
+above, and never tuned on: what a site with its own articles can expect.
 """
+
+import functools
+import json
+from pathlib import Path
 
 from agents.knowledge import article_index
 from agents.models import Article
@@ -230,4 +237,30 @@ def demo_kb_load() -> dict[str, Article]:
         )
         article_index(article=article)
         articles[title] = article
+    return articles
+
+
+UNSEEN_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "ai" / "kb_unseen.json"
+
+
+@functools.cache
+def unseen_set() -> dict:
+    """questions: (language, question, title); unanswerable: (language, question); faq: (language,
+    question, title, fact) where fact is a list of sets, each holding the values one number may take."""
+    data = json.loads(UNSEEN_FILE.read_text(encoding="utf-8"))
+    titles = [article["title"] for article in data["articles"]]
+    questions = [(q["language"], q["question"], titles[q["article"]]) for q in data["answerable"]]
+    return {
+        "articles": [(a["title"], a["body"]) for a in data["articles"]],
+        "questions": questions,
+        "unanswerable": [(q["language"], q["question"]) for q in data["unanswerable"]],
+        "faq": [(*questions[f["answerable"]], [set(values) for values in f["fact"]]) for f in data["faq"]],
+    }
+
+
+def unseen_kb_load() -> dict[str, Article]:
+    articles = {}
+    for title, body in unseen_set()["articles"]:
+        articles[title] = Article.objects.create(title=title, body=body, language="en")
+        article_index(article=articles[title])
     return articles

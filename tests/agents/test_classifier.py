@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from agents.classifier import LinearHead, nearest
+from agents.classifier import LinearHead, nearest, neighbour_votes
 
 
 def _cluster(rng, centre, n):
@@ -48,3 +48,12 @@ def test_nearest_returns_the_most_similar_examples_first():
     assert [n.label for n in found] == ["b", "d"]
     assert found[0].similarity > found[1].similarity
     assert nearest(np.zeros((0, 4)), [], np.ones(4)) == []
+
+
+def test_neighbour_votes_share_one_among_the_nearest_labels_nearer_counting_more():
+    vectors = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0], [-1.0, 0.0]])
+    votes = neighbour_votes(vectors, ["a", "b", "b", "c"], np.array([1.0, 0.0]), k=3)
+    assert set(votes) == {"a", "b"}  # the farthest example ("c") is not among the 3 nearest
+    assert abs(sum(votes.values()) - 1) < 1e-9
+    assert votes["a"] > votes["b"]  # one example at similarity 1 outweighs two at 0.8 and 0
+    assert neighbour_votes(np.zeros((0, 2)), [], np.array([1.0, 0.0]), k=3) == {}

@@ -117,6 +117,17 @@ def test_the_labelled_questions_meet_the_retrieval_targets_in_every_language(dem
         assert row["unanswerable_under_pct"] >= 85, (row, result["misses"])
 
 
+def test_another_business_articles_are_found_as_well_as_the_demo_ones():
+    """Articles and questions the retrieval was never tuned on (tests/fixtures/ai/kb_unseen.json):
+    cross-lingual questions about a coffee subscription's eight articles."""
+    result = bench_kb(name="unseen")
+    print(kb_table(result))  # shown with -s
+    (total,) = [row for row in result["rows"] if row["language"] == "all"]
+    assert total["top1_pct"] >= 90 and total["top3_pct"] >= 96, (total, result["misses"])
+    assert total["answerable_under"] <= 1, (total, result["misses"])
+    assert all(row["top1_pct"] >= 80 for row in result["rows"]), result["rows"]
+
+
 def test_full_text_search_stems_each_article_in_its_own_language(demo_kb):
     german = demo_kb["Rückgabe und Umtausch"]
     chunks = ArticleChunk.objects.filter(article=german)

@@ -97,17 +97,12 @@ def targets(sections: dict) -> list[dict]:
             90, "kb", at_least=True)  # fmt: skip
         add("kb", "KB top-3 = 100%", min(r["top3_pct"] for r in total), 100, "kb", at_least=True)
     if "answers" in sections and sections["answers"]["rows"]:
-        row = sections["answers"]["rows"][0]
-        add(
-            "answers",
-            "FAQ replies state the article's fact and link it >= 90%",
-            row["fact + link %"],
-            90,
-            "answers",
-            at_least=True,
-        )
-        add("latency", "a reply within 10 s (p95)", row["reply p95 ms"], 10_000, "latency")
-        add("latency", "first token < 5 s for a short grounded prompt", row["first token ms (best of 3)"], 5_000,
+        rows = sections["answers"]["rows"]
+        worst = min(rows, key=lambda r: r["fact + link %"])
+        add("answers", f"FAQ replies state the article's fact and link it >= 90% (worst: {worst['articles']})",
+            worst["fact + link %"], 90, "answers", at_least=True)  # fmt: skip
+        add("latency", "a reply within 10 s (p95)", max(r["reply p95 ms"] for r in rows), 10_000, "latency")
+        add("latency", "first token < 5 s for a short grounded prompt", rows[0]["first token ms (best of 3)"], 5_000,
             "latency")  # fmt: skip
     return found
 

@@ -16,10 +16,20 @@ from django.db import transaction
 from django.test import override_settings
 
 from agents.answer import answer_compose
+from agents.decisions import kb_passages
 from agents.grounding import quantities_find
-from agents.knowledge import kb_search
 from agents.models import Article
-from tests.agents.kb import DUPLICATE, HOURS, PASSWORD, PRICING, RETURNS, SHIPPING, demo_kb_load
+from tests.agents.kb import (
+    DUPLICATE,
+    HOURS,
+    PASSWORD,
+    PRICING,
+    RETURNS,
+    SHIPPING,
+    demo_kb_load,
+    unseen_kb_load,
+    unseen_set,
+)
 from tests.bench.report import percentiles
 
 CHANNELS = ("whatsapp", "chat", "email", "sms")
@@ -53,15 +63,18 @@ class _Rollback(Exception):
     pass
 
 
-def bench_answers(*, base_url: str = "", model: str = "local", limit: int | None = None) -> dict:
-    """Run the FAQ through kb_search + answer_compose against ``base_url`` (default: the configured model)."""
+def bench_answers(*, base_url: str = "", model: str = "local", limit: int | None = None, kb: str = "demo") -> dict:
+    """Run the FAQ through kb_passages + answer_compose against ``base_url`` (default: the configured model).
+    ``kb``: "demo" (FAQ above) or "unseen" (another business's articles and questions, never tuned on)."""
+    load, faq = (demo_kb_load, FAQ) if kb == "demo" else (unseen_kb_load, unseen_set()["faq"])
     overrides = {"OPENAI_BASE_URL": base_url, "AI_CHAT_MODEL": model, "AI_TIMEOUT_SECONDS": 90} if base_url else {}
     result: dict = {}
     with override_settings(**overrides):
         try:
             with transaction.atomic():
                 Article.objects.update(published=False)  # only the demo articles count (rolled back)
-                result = _measure(FAQ[:limit])
+                result = _measure(load, faq[:limit])
+                result["title"] = f"AI agent answers, {kb} articles (kb_passages + answer_compose, real model)"
                 raise _Rollback
         except _Rollback:
             pass
@@ -73,15 +86,15 @@ def _states(body: str, language: str, fact: list[set[float]]) -> bool:
     return all(values & {float(x) for x in wanted} for wanted in fact)
 
 
-def _measure(faq: list) -> dict:
-    articles = demo_kb_load()
-    kb_search(query="warm-up")  # loads the encoder and the language identifier
+def _measure(load, faq: list) -> dict:
+    articles = load()
+    kb_passages(text="warm-up", language="en")  # loads the encoder, the language identifier and the heads
     rows, timings = [], []
     methods: Counter = Counter()
     reasons: Counter = Counter()
     for i, (language, question, title, fact) in enumerate(faq):
         channel = CHANNELS[i % len(CHANNELS)]
-        found = [p for p in kb_search(query=question, language=language, k=3)
+        found = [p for p in kb_passages(text=question, language=language, k=3)
                  if p.score >= settings.AI_MIN_RETRIEVAL_SCORE]  # fmt: skip
         started = time.perf_counter()
         answer = answer_compose(
@@ -109,7 +122,6 @@ def _measure(faq: list) -> dict:
     good = sum(r["states_fact"] and r["linked"] for r in rows)
     stats = percentiles(timings)
     return {
-        "title": "AI agent answers on the demo articles (kb_search + answer_compose, real model)",
         "questions": n,
         "fact_and_link_pct": round(100 * good / n, 1) if n else 0.0,
         "methods": dict(methods),

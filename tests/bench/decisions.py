@@ -38,8 +38,8 @@ def run(path: Path = EVAL) -> dict:
         language_right[0] += decided["language"] == case["language"]
         language_right[1] += 1
         if not right:
-            mistakes.append({"id": case["id"], "want": case["owner"], "reasons": decided["human_reasons"],
-                             "text": case["text"][:80]})  # fmt: skip
+            mistakes.append({"id": case["id"], "want": case["owner"], "why": case["reason"],
+                             "reasons": decided["human_reasons"], "text": case["text"][:80]})  # fmt: skip
     stats = percentiles(timings)
     table = [
         {"group": group, "value": value, "right": f"{n}/{total}", "accuracy %": round(100 * n / total, 1)}

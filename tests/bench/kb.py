@@ -1,7 +1,8 @@
-"""Knowledge-base retrieval quality and speed on the demo articles (tests/agents/kb.py's labelled set).
+"""Knowledge-base retrieval quality and speed on labelled sets (tests/agents/kb.py): the demo
+articles' calibration and held-out questions, and another business's unseen articles and questions.
 
 Per language: top-1 / top-3 (the right original article, in any of its languages), answerable
-questions scored under the answer threshold, unanswerable ones over it; and kb_search's time
+questions scored under the answer threshold, unanswerable ones over it; and the retrieval's time
 per question, query encoding included (what a message pays). The articles are rolled back, and
 articles already in the database are hidden meanwhile.
 """
@@ -12,7 +13,8 @@ from collections import defaultdict
 from django.conf import settings
 from django.db import transaction
 
-from agents.knowledge import kb_search
+from agents.decisions import kb_passages
+from agents.language import language_detect
 from agents.models import Article
 from tests.agents.kb import (
     DEMO_HELDOUT_QUESTIONS,
@@ -20,6 +22,8 @@ from tests.agents.kb import (
     DEMO_QUESTIONS,
     DEMO_UNANSWERABLE,
     demo_kb_load,
+    unseen_kb_load,
+    unseen_set,
 )
 from tests.bench.report import percentiles, table
 
@@ -28,38 +32,49 @@ class _Rollback(Exception):
     pass
 
 
-def bench_kb(*, threshold: float | None = None, detect_language: bool = False, held_out: bool = False) -> dict:
-    """Measure on the demo knowledge base. ``detect_language`` leaves the language to kb_search;
-    ``held_out`` uses the questions written after the calibration was fitted."""
+# name: (what it is, the knowledge base's loader, its answerable and unanswerable questions)
+SETS = {
+    "calibration": ("demo articles, calibration questions", demo_kb_load, lambda: (DEMO_QUESTIONS, DEMO_UNANSWERABLE)),
+    "held-out": ("demo articles, held-out questions", demo_kb_load,
+                 lambda: (DEMO_HELDOUT_QUESTIONS, DEMO_HELDOUT_UNANSWERABLE)),
+    "unseen": ("another business's articles and questions, never tuned on", unseen_kb_load,
+               lambda: (unseen_set()["questions"], unseen_set()["unanswerable"])),
+}  # fmt: skip
+
+
+def bench_kb(*, threshold: float | None = None, detect_language: bool = False, name: str = "calibration") -> dict:
+    """Measure on one labelled set (SETS). ``detect_language`` identifies the language from the question."""
+    what, load, questions = SETS[name]
+    answerable, unanswerable = questions()
     result: dict = {}
     try:
         with transaction.atomic():
-            Article.objects.update(published=False)  # only the demo articles count (rolled back)
+            Article.objects.update(published=False)  # only the set's articles count (rolled back)
             result = _measure(
                 threshold=settings.AI_ANSWER_THRESHOLD if threshold is None else threshold,
-                detect_language=detect_language,
-                questions=DEMO_HELDOUT_QUESTIONS if held_out else DEMO_QUESTIONS,
-                unanswerable=DEMO_HELDOUT_UNANSWERABLE if held_out else DEMO_UNANSWERABLE,
+                detect_language=detect_language, load=load, questions=answerable, unanswerable=unanswerable,
+            )  # fmt: skip
+            result["title"] = f"KB retrieval on the {what} (threshold {result['threshold']}, " + (
+                "detected language)" if detect_language else "given language)"
             )
-            result["title"] += ", held-out questions" if held_out else ", calibration questions"
             raise _Rollback
     except _Rollback:
         pass
     return result
 
 
-def _measure(*, threshold: float, detect_language: bool, questions: list, unanswerable: list) -> dict:
-    articles = demo_kb_load()
+def _measure(*, threshold: float, detect_language: bool, load, questions: list, unanswerable: list) -> dict:
+    articles = load()
     versions: dict[int, set[str]] = defaultdict(set)
     for article in articles.values():
         versions[article.translation_of_id or article.pk].add(article.language)
-    kb_search(query="warm-up")  # loads the model and the language identifier; the bench times searches
+    kb_passages(text="warm-up", language="en")  # loads the encoder, the examples' heads: the bench times searches
     tally: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     timings, misses, scored, unscored = [], [], [], []
 
     def search(language: str, question: str):
         started = time.perf_counter()
-        found = kb_search(query=question, language="" if detect_language else language, k=3)
+        found = kb_passages(text=question, language=language_detect(question)[0] if detect_language else language, k=3)
         timings.append((time.perf_counter() - started) * 1000)
         return found
 
@@ -111,8 +126,6 @@ def _measure(*, threshold: float, detect_language: bool, questions: list, unansw
     lowest_answerable = min(a["score"] for a in scored)
     highest_unanswerable = max(u["score"] for u in unscored)
     return {
-        "title": f"KB retrieval on the demo articles (threshold {threshold}, "
-        f"{'detected' if detect_language else 'given'} language)",
         "threshold": threshold,
         "rows": rows,
         "search_ms": {"p50": stats["p50"], "p95": stats["p95"], "max": stats["max"], "n": stats["n"]},
@@ -145,6 +158,7 @@ def kb_table(result: dict) -> str:
     ms = result["search_ms"]
     misses = "\n".join(f"  miss: {m['language']} {m['question']!r} -> {m['got'][:2]}" for m in result["misses"])
     return (f"{result['title']}\n{table(result['rows'], COLUMNS)}\n"
-            f"kb_search incl. query encoding: p50 {ms['p50']} ms, p95 {ms['p95']} ms (n={ms['n']}); lowest answerable "
-            f"score {result['lowest_answerable_score']}, highest unanswerable {result['highest_unanswerable_score']}"
+            f"kb_passages incl. query encoding: p50 {ms['p50']} ms, p95 {ms['p95']} ms (n={ms['n']}); "
+            f"lowest answerable score {result['lowest_answerable_score']}, "
+            f"highest unanswerable {result['highest_unanswerable_score']}"
             + (f"\n{misses}" if misses else ""))  # fmt: skip
