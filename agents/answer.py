@@ -23,7 +23,8 @@ from django.db.models import Q
 
 from agents.citations import citation_for, markers_strip, text_with_citations
 from agents.embeddings import texts_embed
-from agents.grounding import CHANNEL_LIMITS, NUMBER, asks_for_quantity, grounding_check, sentences_split
+from agents.glossary import text_concepts
+from agents.grounding import CHANNEL_LIMITS, NUMBER, article_sentences, asks_for_quantity, grounding_check
 from agents.knowledge import Passage
 from agents.llm import LLMError, chat_completion
 from agents.models import Article
@@ -35,7 +36,7 @@ PROCEDURE_HANDOFF = "a procedure says to hand off"
 MAX_TOKENS = {Channel.SMS: 120, Channel.WHATSAPP: 120}
 MAX_TOKENS_DEFAULT = 220
 SECOND_PASSAGE_MARGIN = 0.1  # the second passage joins the prompt when it scores this close to the first
-FOCUS_SENTENCES = (5, 2)  # sentences given to the model from the first and the second passage
+FOCUS_SENTENCES = (8, 3)  # sentences given to the model from the first and the second passage
 # Question-to-sentence cosine (USE, sentence prefixed by the article title; tests/bench/answers.py):
 # the sentence that answers scored 0.16-0.56, sentences of a wrong article or for a question no
 # article answers mostly under 0.2 (up to 0.33 between neighbouring topics such as returns/shipping).
@@ -44,6 +45,8 @@ EXTRACT_CLEAR = 0.30  # after a model failure or NO_ANSWER: quote only a sentenc
 QUANTITY_BONUS = 0.05  # "how long/how much" questions: sentences with a number first
 SECOND_SENTENCE_SHARE = 0.8  # a second sentence is quoted when it is nearly as close as the best
 LEXICAL_BONUS = 0.15  # at most this is added for question words a sentence shares (see _focus_rank)
+CONCEPT_SHARE = 0.5  # a support concept shared in other words counts half a word shared as written
+SECOND_ARTICLE_PENALTY = 0.05  # retrieval ranked the second article lower: its sentences must beat that
 ARTICLE_CHARS = 6000  # of an article's body that is ranked and checked against
 WORD = re.compile(r"[^\W_]+")
 
@@ -106,13 +109,14 @@ def answer_compose(
     if not chosen:
         return Answer(handoff_reason="no article passage to answer from")
     try:
-        focus = [_focus_rank(question=question, passage=p) for p in chosen]
+        focus = _focus_rank(question=question, passages=chosen, language=language)
     except LLMError as exc:
         return Answer(handoff_reason=f"the sentence encoder failed ({exc})"[:200])
 
-    # Closest first: the small model tends to answer with the first sentence it is given.
+    # The closest sentences in the article's order: a list stays a list and a heading stays above its
+    # lines, so the small model picks the line that answers (in closeness order it took the first).
     focused = [
-        _with(f.passage, text="\n".join(f.sentences[i] for i in f.best(k)) or f.passage.text)
+        _with(f.passage, text="\n".join(f.sentences[i] for i in sorted(f.best(k))) or f.passage.text)
         for f, k in zip(focus, FOCUS_SENTENCES, strict=False)
     ]
     messages = answer_messages(
@@ -205,40 +209,53 @@ def _with(passage: Passage, **changes) -> Passage:
     return replace(passage, **{k: v for k, v in changes.items() if k in names})
 
 
-def _focus_rank(*, question: str, passage: Passage) -> _Focus:
-    """The passage's sentences scored by closeness to the question: cosine (each sentence embedded
-    with the article's title, which carries the topic a list item like "Canada: 5-8 business days"
-    leaves implicit) plus a bonus for the question's words it shares, weighted by how rare they are
-    in the article ("Plus" in "Plus, $39 a month"; the encoder alone ranks list items poorly).
-    Lines that only announce a list ("What it costs:") are left out: they state nothing. For a "how
-    long / how much" question, sentences holding a number come first among near equals."""
-    headings = {line.lstrip("# ").strip() for line in passage.text.splitlines() if line.lstrip().startswith("#")}
-    sentences = [
-        s for s in sentences_split(passage.text) if not s.endswith(":") and s not in headings | {passage.title}
-    ]
-    if not sentences:
-        return _Focus(passage, [], np.zeros(0))
-    vectors = np.asarray(texts_embed([question[:2000]] + [f"{passage.title}. {s}" for s in sentences]))
-    scores = vectors[1:] @ vectors[0] + _shared_words_bonus(question, sentences)
+def _focus_rank(*, question: str, passages: list[Passage], language: str) -> list[_Focus]:
+    """Each passage's sentences scored by closeness to the question (asked in ``language``): cosine
+    (each sentence embedded with the article's title, which carries the topic a list item like "Canada:
+    5-8 business days" leaves implicit) plus a bonus for the question's words and support concepts it
+    and its short heading share, weighted by how rare they are among all the passages' sentences
+    ("Plus" in "Plus, $39 a month"; "Österreich" and "Austria"; the encoder alone ranks list items
+    poorly), so scores compare across articles. For a "how long / how much" question, sentences
+    holding a number come first among near equals."""
+    headed = [article_sentences(p.text, p.title) for p in passages]
+    # What is quoted or prompted: a heading only when it holds a fact ("Barista - €49 per month") or
+    # names the part briefly ("Pausing"); long ones ("What it costs") would crowd out sentences.
+    sentences = [[f"{h}: {s}" if h and (NUMBER.search(h) or len(h.split()) <= 3) else s for h, s in part]
+                 for part in headed]  # fmt: skip
+    pooled = [(p, s) for p, part in zip(passages, sentences, strict=True) for s in part]
+    if not pooled:
+        return [_Focus(p, [], np.zeros(0)) for p in passages]
+    titled = [f"{p.title}. {s}" for p, part in zip(passages, headed, strict=True) for _, s in part]
+    vectors = np.asarray(texts_embed([question[:2000], *titled]))
+    scores = vectors[1:] @ vectors[0] + _shared_words_bonus(
+        question, language, [(s, getattr(p, "language", "") or "en") for p, s in pooled]
+    )
     if asks_for_quantity(question):
-        scores += QUANTITY_BONUS * np.array([bool(NUMBER.search(s)) for s in sentences])
-    return _Focus(passage, sentences, scores)
+        scores += QUANTITY_BONUS * np.array([bool(NUMBER.search(s)) for _, s in pooled])
+    focus, start = [], 0
+    for rank, (passage, part) in enumerate(zip(passages, sentences, strict=True)):
+        focus.append(_Focus(passage, part, scores[start : start + len(part)] - SECOND_ARTICLE_PENALTY * rank))
+        start += len(part)
+    return focus
 
 
-def _words(text: str) -> set[str]:
+def _words(text: str, language: str) -> set[str]:
     folded = unicodedata.normalize("NFKD", text.casefold())
-    return {w for w in WORD.findall("".join(c for c in folded if not unicodedata.combining(c))) if len(w) >= 3}
+    words = {w for w in WORD.findall("".join(c for c in folded if not unicodedata.combining(c))) if len(w) >= 3}
+    return words | {f"#{concept}" for concept in text_concepts(text, language)}
 
 
-def _shared_words_bonus(question: str, sentences: list[str]) -> np.ndarray:
-    words = [_words(s) for s in sentences]
-    asked = _words(question)
+def _shared_words_bonus(question: str, language: str, sentences: list[tuple[str, str]]) -> np.ndarray:
+    """Per (sentence, its language): the rarity-weighted share of the question's words it has."""
+    words = [_words(s, sentence_language) for s, sentence_language in sentences]
+    asked = _words(question, language)
     count = len(sentences)
     bonus = np.zeros(count)
     for i, mine in enumerate(words):
         for word in asked & mine:
             frequency = sum(word in other for other in words)
-            bonus[i] += math.log((count + 1) / frequency) / math.log(count + 1)  # 1 = only this sentence has it
+            rarity = math.log((count + 1) / frequency) / math.log(count + 1)  # 1 = only this sentence has it
+            bonus[i] += rarity * (CONCEPT_SHARE if word.startswith("#") else 1.0)
     return LEXICAL_BONUS * np.minimum(bonus, 1.0)
 
 
@@ -284,7 +301,7 @@ def _extractive(
         translated = _translation(best.passage, language)
         if translated is not None:
             try:
-                best = _focus_rank(question=question, passage=translated)
+                (best,) = _focus_rank(question=question, passages=[translated], language=language)
                 source_language = language
             except LLMError:
                 pass  # the original's sentences, ranked already, still answer

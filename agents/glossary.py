@@ -17,6 +17,14 @@ import unicodedata
 from pathlib import Path
 
 GLOSSARY_FILE = Path(__file__).resolve().parent / "data" / "support_glossary.json"
+# Concepts that name one thing among its kind (a country, a weekday, a holiday, a delivery option):
+# an article's number stated for one of them is not the number for another (agents/grounding.py).
+ENTITY_CONCEPTS = frozenset({
+    "united_kingdom", "united_states", "canada", "spain", "canary_islands", "germany", "austria", "switzerland",
+    "france", "belgium_netherlands", "italy", "portugal", "brazil", "latin_america", "europe_eu", "outside_eu",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "weekend",
+    "christmas", "new_year", "easter", "express_shipping", "standard_shipping",
+})  # fmt: skip
 COMPOUND_MIN = 5  # shorter German terms ("tag", "abo") are not looked for inside compounds
 WORD = re.compile(r"[^\W_]+")
 # Inflection endings a word may add to a glossary term (accents folded), longest first.

@@ -14,11 +14,15 @@ of its own, so a reply must pass, without any model call:
 - language: long enough replies are in the customer's language (py3langid, see agents/language.py);
 - no sentinel (NO_ANSWER) left in the text, not empty, not longer than the channel allows.
 
+- binding: when the customer asked about one of several things the article gives numbers for (a
+  country, a weekday, a plan by its name), a reply sentence's numbers must stand, in the article,
+  on a line (or under a heading) that names it: "5-8 days" for the EU when 5-8 is Canada's fails. A
+  sentence whose numbers all stand on such a line is supported by them, even when its wording,
+  in another language than the article, is not close to the line's.
+
 What it cannot see: a sentence that reuses the article's words to say the opposite ("returns are
-not possible after 30 days"), and a number of the article put with the wrong fact ("5-8 days" for
-the EU when 5-8 is Canada's). Checking that a number stands next to the article sentence the reply
-sentence is closest to was tried and dropped: price-list lines embed poorly, so it rejected right
-answers (3 of 20) and caught none of the swaps (tests/bench/answers.py).
+not possible after 30 days"), and a number put with the wrong fact when the question names nothing
+the article lists ("5 days" for the return window when 5 days is the refund's).
 """
 
 import functools
@@ -29,6 +33,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from agents.embeddings import embedding_model_name, texts_embed
+from agents.glossary import ENTITY_CONCEPTS, text_concepts
 from agents.knowledge import Passage
 from agents.language import language_detect
 from inbox.models import Channel
@@ -38,6 +43,7 @@ from inbox.models import Channel
 # outliers up to 0.54 for sentences that reuse the article's words; greetings/sign-offs 0.59-0.92 to
 # the examples below, fact sentences at most 0.36).
 SUPPORT_MIN = 0.40
+BOUND_SUPPORT_MIN = 0.25  # a sentence whose numbers stand on a line naming what was asked: on topic is enough
 FILLER_MIN = 0.50
 FILLER_MAX_WORDS = 12
 SHORT_SENTENCE_WORDS = 3  # "Sí." / "Ja, klar." carry too little to compare; they are not counted
@@ -122,6 +128,7 @@ QUANTITY_QUESTION = re.compile(
     r"|quant[oa]s?|quando|que horas|pre[cç]o|custa|prazo)\b",
     re.IGNORECASE,
 )
+BOLD_LINE = re.compile(r"\*\*[^*]+\*\*:?")
 LINK = re.compile(r"https?://[^\s)>\]]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
 
 
@@ -173,6 +180,37 @@ def sentences_split(text: str) -> list[str]:
         line = _clean_line(line)
         found.extend(piece.strip() for piece in SENTENCE_END.split(line) if piece.strip())
     return found
+
+
+def article_sentences(text: str, title: str) -> list[tuple[str, str]]:
+    """(heading, sentence) of the article's sentences: a heading often holds the fact its sentences
+    leave out ("Barista - €49 per month" over "Everything in the Espresso plan..."). A section heading
+    is a markdown or bold line and lasts until the next; a line announcing a list ("What it costs:")
+    heads the lines up to the next blank line. A heading that is a question is left out."""
+    found: list[tuple[str, str]] = []
+    section = intro = ""
+    headed = False  # whether a line has followed the list's announcement yet
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            intro = "" if headed else intro
+            continue
+        sentences = sentences_split(stripped)
+        if stripped.startswith("#") or BOLD_LINE.fullmatch(stripped):
+            section, intro = _heading(" ".join(sentences).lstrip("# "), title), ""
+            continue
+        announced = sentences.pop() if sentences and sentences[-1].endswith(":") else None
+        heading = ": ".join(h for h in (section, intro) if h)
+        found += [(heading, sentence) for sentence in sentences]
+        headed = bool(intro)
+        if announced is not None:
+            intro, headed = _heading(announced, title), False
+    return found
+
+
+def _heading(text: str, title: str) -> str:
+    text = text.rstrip(":").strip()
+    return "" if text.endswith("?") or text.casefold() == title.casefold() else text
 
 
 def _parse(number: str, suffix: str) -> set[float]:
@@ -273,6 +311,59 @@ def _facts_check(text: str, language: str, sources: list[tuple[str, str]]) -> tu
     return [q.raw for q in quantities], unsupported, failures
 
 
+@dataclass(frozen=True)
+class _Line:
+    """An article line (a sentence under its heading) with its numbers and the things it names."""
+
+    text: str
+    values: frozenset[float]
+    names: frozenset[str]
+
+
+def _article_lines(passages: list[Passage]) -> list[_Line]:
+    lines = []
+    for passage in passages:
+        language = getattr(passage, "language", "") or "en"
+        proper = _proper_names(passage.text) if language != "de" else set()  # German capitalises every noun
+        for heading, sentence in article_sentences(passage.text, passage.title):
+            text = f"{heading} {sentence}"
+            values = frozenset(v for q in quantities_find(_plain(text), language) for v in q.values)
+            words = {w.casefold() for w in WORDS.findall(text)}
+            names = (text_concepts(text, language) & ENTITY_CONCEPTS) | (words & proper)
+            lines.append(_Line(text, values, frozenset(names)))
+    return lines
+
+
+def _proper_names(text: str) -> set[str]:
+    """Words the article writes capitalised inside a sentence ("the Barista plan", "Crema One")."""
+    names = set()
+    for sentence in sentences_split(text):
+        names |= {w.casefold() for w in WORDS.findall(sentence)[1:] if w[:1].isupper() and len(w) > 2}
+    return names
+
+
+def _asked_names(question: str, language: str, lines: list[_Line]) -> set[str]:
+    """What the question singles out that the article names on some lines but not on all."""
+    if not question:
+        return set()
+    words = {w.casefold() for w in WORDS.findall(question)}
+    named = (text_concepts(question, language) & ENTITY_CONCEPTS) | words
+    counts = {name: sum(name in line.names for line in lines) for name in named}
+    return {name for name, count in counts.items() if 0 < count < len(lines)}
+
+
+def _binding(sentence: str, language: str, lines: list[_Line], asked: set[str]) -> bool | None:
+    """True when the sentence's numbers all stand on one line naming what was asked, False when they
+    stand together only on lines naming none of it, None when there is nothing to tell."""
+    values = [q.values for q in quantities_find(_plain(sentence), language)]
+    if not values or not asked:
+        return None
+    holding = [line for line in lines if all(v & line.values for v in values)]
+    if not holding:
+        return None
+    return any(line.names & asked for line in holding)
+
+
 @functools.cache
 def _filler_vectors(model_name: str) -> np.ndarray:
     return np.asarray(texts_embed(FILLER_EXAMPLES))
@@ -328,6 +419,8 @@ def grounding_check(
         check.failures.append("number: the question asks for a number, time or price and the reply gives none")
 
     sentences = sentences_split(stripped)
+    lines = _article_lines(passages)
+    asked = _asked_names(question, language, lines)
     candidates, owners = _support_candidates(passages, extra)
     vectors = np.asarray(texts_embed(sentences + candidates))
     mine, theirs = vectors[: len(sentences)], vectors[len(sentences) :]
@@ -340,8 +433,15 @@ def grounding_check(
         counted = not is_filler and (has_number or words >= SHORT_SENTENCE_WORDS)
         best = int(similarity[i].argmax()) if len(candidates) else 0
         support = float(similarity[i][best]) if len(candidates) else 0.0
+        bound = _binding(sentence, language, lines, asked) if has_number else None
+        if bound is False:
+            check.failures.append(
+                f"binding: the numbers of \u201c{sentence[:80]}\u201d are another thing's in the article"
+            )
         # "30 jours." is too short to compare by meaning: its number (checked above) is its content.
-        by_number = has_number and words < SHORT_NUMBER_SENTENCE_WORDS and not facts
+        by_number = not facts and (
+            (has_number and words < SHORT_NUMBER_SENTENCE_WORDS) or (bool(bound) and support >= BOUND_SUPPORT_MIN)
+        )
         check.sentences.append(
             {
                 "text": sentence,

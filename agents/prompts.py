@@ -69,7 +69,7 @@ ANSWER_LENGTH = {
     Channel.WHATSAPP: "one or two short sentences",
     Channel.EMAIL: "a one-line greeting and at most 4 sentences",
 }
-ANSWER_CHARS = 900  # of article text in the prompt, over at most two passages
+ANSWER_CHARS = 1500  # of article text in the prompt, over at most two passages
 PROCEDURE_CHARS = 300
 
 
@@ -80,8 +80,8 @@ def language_name(code: str) -> str:
 def answer_messages(
     *, question: str, passages: list, language: str, channel: str, procedures: list[tuple[str, int, str]]
 ) -> list[dict]:
-    """System + user messages for one grounded answer (~150-300 tokens). ``passages`` carry only the
-    sentences closest to the question, closest first (agents/answer.py); of the wordings tried on the
+    """System + user messages for one grounded answer (~200-450 tokens). ``passages`` carry only the
+    sentences closest to the question, in the article's order (agents/answer.py); of the wordings tried on the
     1.5B model this one answered most questions right and said NO_ANSWER least to answerable ones
     (tests/bench/answers.py). Links are added by code, never asked of the model."""
     length = ANSWER_LENGTH.get(channel, "at most 3 short sentences")

@@ -75,6 +75,20 @@ def test_the_prompt_names_the_customers_language_and_holds_the_article_sentence(
     assert answer.text.endswith(f"\nMás información: Refund policy \u2013 {link(kb['Refund policy'])}")
 
 
+def test_the_prompt_lists_the_closest_sentences_in_the_articles_order(demo_kb, openai_standin):
+    openai_standin.script(content="Der Versand nach Österreich dauert 4-7 Werktage.")
+    english = demo_kb[SHIPPING]
+    found = Passage(article_id=english.pk, title=english.title, text="", similarity=0.6, text_rank=0.0, score=0.9,
+                    language="en", original_id=english.pk)  # fmt: skip
+    compose("Wie lange dauert der Versand nach Österreich?", language="de", passages=[found])
+    system = openai_standin.chat_requests()[0]["body"]["messages"][0]["content"]
+    given = [line[2:] for line in system.splitlines() if line.startswith("- ")]
+    at = [plain(english.body).find(sentence) for sentence in given]
+    assert len(given) >= 3 and -1 not in at, given
+    assert at == sorted(at)  # a list stays in its order, so the small model picks the line that answers
+    assert "UK and EU: 4-7 business days, $14.95; duties and taxes are included at checkout" in given
+
+
 def test_the_model_call_is_recorded_for_the_conversation(kb, openai_standin):
     conversation = ConversationFactory()
     openai_standin.script(content=RETURN_SENTENCE)

@@ -5,7 +5,7 @@ No database and no model call: the sentence encoder runs in-process (USE multili
 
 import pytest
 
-from agents.grounding import CHANNEL_LIMITS, currencies_find, grounding_check, quantities_find
+from agents.grounding import CHANNEL_LIMITS, article_sentences, currencies_find, grounding_check, quantities_find
 from agents.knowledge import Passage
 from inbox.models import Channel
 
@@ -213,3 +213,44 @@ def test_currencies_find_knows_symbols_codes_and_words():
     assert currencies_find("£5 or 20 dollars") == {"GBP", "USD"}
     assert currencies_find("USD 5, EUR 4") == {"USD", "EUR"}
     assert currencies_find("30 days") == set()
+
+
+RATES = (
+    "**Delivery times and costs**\n\n"
+    "- Germany, France and Austria: 2-4 business days, €5.95\n"
+    "- Spain, Portugal and Italy: 3-6 business days, €7.95\n\n"
+    "**Barista - €49 per month**\n"
+    "Everything in the Espresso plan, plus a machine on loan.\n\n"
+    "**Who pays for return shipping?**\n"
+    "Returns of damaged items are free."
+)
+
+
+def test_article_sentences_carry_their_heading_but_not_a_question_heading():
+    assert article_sentences(RATES, "Shipping") == [
+        ("Delivery times and costs", "Germany, France and Austria: 2-4 business days, €5.95"),
+        ("Delivery times and costs", "Spain, Portugal and Italy: 3-6 business days, €7.95"),
+        ("Barista - €49 per month", "Everything in the Espresso plan, plus a machine on loan."),
+        ("", "Returns of damaged items are free."),
+    ]
+    listed = article_sentences("We ship to the EU. What it costs:\n\n- EU: €5\n\nWe never ship on Sundays.", "X")
+    assert listed == [("", "We ship to the EU."), ("What it costs", "EU: €5"), ("", "We never ship on Sundays.")]
+
+
+def test_numbers_of_another_country_than_the_one_asked_about_fail():
+    rates = [passage(RATES, title="Shipping")]
+    wrong = check("Der Versand nach Österreich dauert 3-6 Tage und kostet 7,95 €.", passages=rates, language="de",
+                  question="Versandkosten nach Österreich?")  # fmt: skip
+    assert not wrong.passed and any(f.startswith("binding") for f in wrong.failures), wrong.failures
+    right = check("Der Versand nach Österreich dauert 2-4 Werktage und kostet 5,95 €.", passages=rates,
+                  language="de", question="Versandkosten nach Österreich?")  # fmt: skip
+    assert right.passed, right.failures
+    # Its numbers stand on the line that names Austria: that supports it, whatever the cosine to the line.
+    assert right.sentences[0]["by_number"]
+
+
+def test_a_question_naming_nothing_the_article_lists_is_not_bound():
+    rates = [passage(RATES, title="Shipping")]
+    result = check("Delivery takes 3-6 business days and costs €7.95.", passages=rates,
+                   question="How long does delivery take?")  # fmt: skip
+    assert not any(f.startswith("binding") for f in result.failures)

@@ -82,14 +82,15 @@ def targets(sections: dict) -> list[dict]:
         add("ai", f"AI overhead p95 < 50 ms at 10k chunks (measured at {total['chunks']:,})", total["p95"], 50, "ai")
     if "decisions" in sections:
         rows = {(r["set"], r["group"], r["value"]): r for r in sections["decisions"]["rows"]}
-        overall = rows[("eval", "all", "all")]
-        add("decisions", f"decisions AI vs human right >= 95% ({overall['right']})", overall["accuracy %"], 95,
-            "decisions", at_least=True)  # fmt: skip
-        worst = min((r for (s, g, _), r in rows.items() if s == "eval" and g == "language"),
+        never_learnt = sorted({s for s, _, _ in rows if s != "dev"})
+        overall = min((rows[(s, "all", "all")] | {"set": s} for s in never_learnt), key=lambda r: r["accuracy %"])
+        add("decisions", f"decisions AI vs human right >= 95% (worst of {', '.join(never_learnt)}: {overall['set']} "
+            f"{overall['right']})", overall["accuracy %"], 95, "decisions", at_least=True)  # fmt: skip
+        worst = min((r for (s, g, _), r in rows.items() if s != "dev" and g == "language"),
                     key=lambda r: r["accuracy %"])  # fmt: skip
-        add("decisions", f"every language >= 90% (worst: {worst['value']} {worst['right']})", worst["accuracy %"], 90,
-            "decisions", at_least=True)  # fmt: skip
-        p95 = float(rows[("eval", "decision ms", "p50 / p95")]["right"].split(" / ")[1])
+        add("decisions", f"every language >= 90% (worst: {worst['set']} {worst['value']} {worst['right']})",
+            worst["accuracy %"], 90, "decisions", at_least=True)  # fmt: skip
+        p95 = max(float(rows[(s, "decision ms", "p50 / p95")]["right"].split(" / ")[1]) for s in never_learnt)
         add("decision_ms", "decision p95 < 100 ms", p95, 100, "decision_ms")
     if "kb" in sections:
         total = [r for r in sections["kb"]["rows"] if r["language"] == "all"]

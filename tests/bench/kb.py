@@ -7,6 +7,7 @@ per question, query encoding included (what a message pays). The articles are ro
 articles already in the database are hidden meanwhile.
 """
 
+import functools
 import time
 from collections import defaultdict
 
@@ -21,9 +22,10 @@ from tests.agents.kb import (
     DEMO_HELDOUT_UNANSWERABLE,
     DEMO_QUESTIONS,
     DEMO_UNANSWERABLE,
+    OTHER_BUSINESSES,
     demo_kb_load,
-    unseen_kb_load,
-    unseen_set,
+    labelled_kb_load,
+    labelled_set,
 )
 from tests.bench.report import percentiles, table
 
@@ -37,8 +39,9 @@ SETS = {
     "calibration": ("demo articles, calibration questions", demo_kb_load, lambda: (DEMO_QUESTIONS, DEMO_UNANSWERABLE)),
     "held-out": ("demo articles, held-out questions", demo_kb_load,
                  lambda: (DEMO_HELDOUT_QUESTIONS, DEMO_HELDOUT_UNANSWERABLE)),
-    "unseen": ("another business's articles and questions, never tuned on", unseen_kb_load,
-               lambda: (unseen_set()["questions"], unseen_set()["unanswerable"])),
+    **{name: (f"another business's articles ({name})", functools.partial(labelled_kb_load, name),
+              functools.partial(lambda n: (labelled_set(n)["questions"], labelled_set(n)["unanswerable"]), name))
+       for name in OTHER_BUSINESSES},
 }  # fmt: skip
 
 

@@ -44,9 +44,9 @@ def test_bench_runs_every_scenario_and_reports_no_loss(tmp_path):
 
     decided = {(r["set"], r["group"], r["value"]): r for r in sections["decisions"]["rows"]}
     assert decided[("eval", "all", "all")]["right"].endswith("/340") and ("eval", "language", "pt") in decided
-    assert {r["questions"] for r in sections["kb"]["rows"]} == {"calibration", "held-out", "unseen"}
+    assert {r["questions"] for r in sections["kb"]["rows"]} == {"calibration", "held-out", "unseen", "third"}
     answers = sections["answers"]["rows"]  # the real local model answered (make test assembles it)
-    assert [(r["articles"], r["questions"]) for r in answers] == [("demo", 1), ("unseen", 1)]
+    assert [(r["articles"], r["questions"]) for r in answers] == [("demo", 1), ("unseen", 1), ("third", 1)]
     assert all(r["reply p95 ms"] is not None for r in answers)
 
     assert len(report["targets"]) == 13 and all("measured" in t for t in report["targets"])
