@@ -172,13 +172,14 @@ def kb_passages(
     intent = max(intents, key=intents.__getitem__, default="")
     if best >= settings.AI_MIN_RETRIEVAL_SCORE or intent not in model.centroids:
         return passages
-    by_intent = kb_search(query=text, language=language, k=1, vector=model.centroids[intent].tolist())
-    # The intent's examples vouch for the text's own best article; they never bring another one (a
-    # question about jobs whose likeliest topic is privacy is not answered by the privacy article).
-    if by_intent and by_intent[0].original_id == passages[0].original_id:
-        confirmed = by_intent[0].score * intents[intent]
-        if confirmed > best:
-            return [replace(passages[0], score=confirmed), *passages[1:]]
+    by_intent = kb_search(query=text, language=language, k=RERANK_POOL, vector=model.centroids[intent].tolist())
+    # The intent's examples vouch for the text's own best article (their score for it, scaled by how
+    # likely the intent is); they never bring another one: a question about jobs whose likeliest topic
+    # is privacy is not answered by the privacy article.
+    vouched = next((p for p in by_intent if passages and p.original_id == passages[0].original_id), None)
+    confirmed = vouched.score * intents[intent] if vouched else 0.0
+    if confirmed > best:
+        return [replace(passages[0], score=confirmed), *passages[1:]]
     return passages
 
 
