@@ -13,7 +13,8 @@ log = logging.getLogger(__name__)
 def decisions_warm() -> None:
     """Load the sentence encoder and fit the decision heads (~1-3 s with the example vectors cached,
     more on a machine's very first start). Called in the Celery worker's main process before it forks
-    its pool, so every child starts warm; the database connections it used are closed, not shared."""
+    its pool, so every child starts warm, and in a thread of each web process (config/asgi.py); the
+    database connections it used are closed, not shared."""
     try:
         text_decide(text="warm-up")
     except (DatabaseError, LLMError) as exc:  # not migrated yet, say: the first message warms it then

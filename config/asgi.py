@@ -1,4 +1,6 @@
 import os
+import sys
+import threading
 
 from django.core.asgi import get_asgi_application
 
@@ -24,3 +26,11 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# A web process serves the copilot, whose retrieval uses the decision heads: load the sentence encoder
+# and the heads in the background now, so the first agent to ask for a draft does not wait for them.
+# Not when pytest imports this module for in-process socket tests (their database is the test's).
+if "pytest" not in sys.modules:
+    from agents.warmup import decisions_warm
+
+    threading.Thread(target=decisions_warm, name="decisions-warm-up", daemon=True).start()

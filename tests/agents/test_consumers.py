@@ -36,8 +36,10 @@ async def converse(headers, *messages, until=("done", "error")):
         if connected:
             for message in messages:
                 await communicator.send_json_to(message)
+            # A hang guard, not a speed check: on a machine's first run the first draft also fits the
+            # decision heads its retrieval uses (a web process warms them at start, config/asgi.py).
             while not received or received[-1]["type"] not in until:
-                received.append(await communicator.receive_json_from(timeout=10))
+                received.append(await communicator.receive_json_from(timeout=30))
     finally:
         # As a server would, also after a refusal: a consumer left running until its event loop
         # closed hung that loop's shutdown now and then (its channel-layer receive, cancelled).
