@@ -44,4 +44,8 @@ def audit_lines(values, names: dict[tuple[str, int], str]) -> list[tuple[str, st
         return []
     if not isinstance(values, dict):
         return [("", _value(values))]
-    return [(str(key), names.get((key, value), _value(value))) for key, value in values.items()]
+    # Only an id can name a person or team; a nested value (a rule's conditions) is shown as JSON.
+    return [
+        (str(key), names.get((key, value), _value(value)) if isinstance(value, int) else _value(value))
+        for key, value in values.items()
+    ]

@@ -83,6 +83,21 @@ def test_the_audit_log_shows_values_as_readable_fields(admin):
     assert "name:</span> CRM &lt;b&gt;sync&lt;/b&gt;" in page
 
 
+def test_the_audit_log_shows_nested_values_instead_of_failing(admin):
+    # A rule's conditions or an AI setting are stored as nested JSON; the page once answered 500 on them.
+    AuditEntry.objects.create(
+        actor=admin, actor_label="boss", action="rule.updated", target_type="rule", target_id="7",
+        before={"conditions": {"intent": "returns"}, "assignee": None},
+        after={"conditions": {"intent": "returns", "language": ["es", "pt"]}, "team": [1, 2]},
+    )  # fmt: skip
+    client = Client()
+    client.force_login(admin)
+    response = client.get("/settings/audit/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "conditions:</span> {&quot;intent&quot;: &quot;returns&quot;, &quot;language&quot;: [&quot;es&quot;" in page
+
+
 def test_the_audit_log_names_the_people_and_teams_it_changed(admin, django_assert_max_num_queries):
     billing = TeamFactory(name="Billing")
     ana = AgentFactory(user__first_name="Ana", user__last_name="Ruiz").user
