@@ -1,12 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from inbox.api.views import api_not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", include("inbox.api.urls")),
+    re_path(r"^api/(?P<path>.*)$", api_not_found, name="api_not_found"),  # another version or none: JSON 404
     path("settings/integrations/", include("inbox.api.settings_urls")),
     path("metrics/", include("inbox.metrics.urls")),
     path("csat/", include("inbox.csat.urls")),

@@ -1,6 +1,8 @@
 import json
+import logging
 from collections.abc import Callable
 from functools import wraps
+from http import HTTPStatus
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, JsonResponse
@@ -11,6 +13,7 @@ from inbox.access import is_agent
 from inbox.api.models import Integration, token_digest
 
 MAX_BODY_BYTES = 256 * 1024
+log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -21,7 +24,11 @@ class ApiError(Exception):
 
 
 def error(status: int, reason: str) -> JsonResponse:
-    return JsonResponse({"error": reason}, status=status)
+    """A problem-details body (RFC 9457) for every API failure; ``error`` repeats ``detail`` for the
+    clients written against the first version of the API."""
+    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": reason,
+            "error": reason}  # fmt: skip
+    return JsonResponse(body, status=status, content_type="application/problem+json")
 
 
 def integration_authenticate(request: HttpRequest) -> Integration:
@@ -89,6 +96,9 @@ def api_view(*methods: str) -> Callable:
                 return error(403, str(exc) or "Not allowed")
             except Http404:
                 return error(404, "Not found")
+            except Exception:
+                log.exception("API %s %s failed", request.method, request.path)
+                return error(500, "The server failed; the error is logged, try again later")
 
         return wrapper
 

@@ -12,6 +12,10 @@ def _json(schema: dict) -> dict:
     return {"content": {"application/json": {"schema": schema}}}
 
 
+def _problem() -> dict:
+    return {"content": {"application/problem+json": {"schema": _ref("Error")}}}
+
+
 def _page_of(name: str) -> dict:
     return {
         "type": "object",
@@ -21,9 +25,11 @@ def _page_of(name: str) -> dict:
 
 
 ERRORS = {
-    str(code): {"description": text, **_json(_ref("Error"))}
-    for code, text in [(400, "Invalid input"), (401, "Missing or bad token"), (403, "Not allowed"), (404, "Not found")]
-}
+    str(code): {"description": text, **_problem()}
+    for code, text in [(400, "Invalid input"), (401, "Missing or bad token"), (403, "Not allowed"), (404, "Not found"),
+                       (405, "Method not allowed (the Allow header lists the right ones)"),
+                       (500, "The server failed (logged)")]
+}  # fmt: skip
 PAGING = [
     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
     {"name": "before", "in": "query", "schema": {"type": "integer"}, "description": "Cursor from `next`"},
@@ -113,7 +119,18 @@ SPEC = {
     "components": {
         "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
         "schemas": {
-            "Error": _body(["error"], error={"type": "string"}),
+            "Error": {
+                **_body(
+                    ["type", "title", "status", "detail"],
+                    type={"type": "string"},
+                    title={"type": "string"},
+                    status={"type": "integer"},
+                    detail={"type": "string"},
+                    error={"type": "string", "description": "The same as detail (kept for older clients)"},
+                ),
+                "description": "Problem details (RFC 9457). Every API failure answers one, 404 for an unknown "
+                "route too; a GET with a trailing slash is redirected to the route without it.",
+            },
             "Customer": _body(
                 ["id", "name", "contact_points"],
                 id={"type": "integer"},
@@ -182,5 +199,5 @@ for _operations in SPEC["paths"].values():
         _operation["x-required-scope"] = "read" if _method == "get" else "write"
         _operation["responses"]["403"] = {
             "description": "Not allowed: the token lacks the scope, or the conversation is outside its teams",
-            **_json(_ref("Error")),
+            **_problem(),
         }

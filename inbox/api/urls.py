@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from inbox.api import views
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("conversations/<int:pk>/notes", views.conversation_notes, name="notes"),
     path("conversations/<int:pk>/assignment", views.conversation_assignment, name="assignment"),
     path("conversations/<int:pk>/status", views.conversation_status, name="status"),
+    re_path(r"^(?P<path>.*)$", views.api_not_found, name="not_found"),  # last: a JSON 404, also with DEBUG on
 ]

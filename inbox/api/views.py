@@ -4,12 +4,13 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
+from django.views.decorators.csrf import csrf_exempt
 
 from inbox.access import check_conversation_act, check_conversation_see, conversations_visible_q
-from inbox.api.auth import ApiError, api_view, json_body
+from inbox.api.auth import ApiError, api_view, error, json_body
 from inbox.api.openapi import SPEC
 from inbox.api.serializers import conversation_json, customer_json, message_json
 from inbox.models import ContactPoint, Conversation, Customer, Message, Team
@@ -149,3 +150,19 @@ def _required(data: dict, key: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ApiError(400, f"'{key}' is required (a non-empty string)")
     return value
+
+
+@csrf_exempt
+def api_not_found(request, path: str = ""):
+    """Every other address under /api/: a JSON 404, or for a GET with a trailing slash the route
+    without it (a permanent redirect)."""
+    if request.method in ("GET", "HEAD") and request.path.endswith("/") and request.path != "/api/v1/":
+        bare = request.path.rstrip("/")
+        try:
+            resolve(bare)
+        except Resolver404:
+            pass
+        else:
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(bare + (f"?{query}" if query else ""))
+    return error(404, f"No API route at {request.path}; see /api/v1/openapi.json")

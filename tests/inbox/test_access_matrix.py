@@ -147,6 +147,8 @@ PUBLIC = {
     "password_reset_confirm": "the emailed one-time link",
     "password_reset_complete": "after resetting",
     "api:openapi": "the public API description",
+    "api:not_found": "a JSON 404 for any other address under /api/v1/ (nothing to protect)",
+    "api_not_found": "a JSON 404 for any other address under /api/",
     "csat:rate": "the customer's signed one-click rating link",
     "twilio:inbound": "Twilio-signed webhook",
     "twilio:status": "Twilio-signed webhook",

@@ -11,7 +11,8 @@ def test_no_token_or_a_bad_one_is_refused_with_a_reason(client):
     response = client.get("/api/v1/conversations")
     assert response.status_code == 401 and "Bearer" in response.json()["error"]
     response = client.get("/api/v1/conversations", headers={"Authorization": "Bearer inb_nope"})
-    assert response.status_code == 401 and response.json() == {"error": "Unknown or revoked token"}
+    assert response.status_code == 401 and response.json()["detail"] == "Unknown or revoked token"
+    assert response.json()["error"] == "Unknown or revoked token"  # the first version's field, kept
 
 
 def test_a_revoked_token_stops_working(api, api_token):
@@ -116,3 +117,36 @@ def test_oversized_bodies_and_wrong_methods_are_refused(api):
         f"/api/v1/conversations/{conversation.pk}/notes", "text=hi", content_type="text/plain", headers=api.headers
     )
     assert wrong_type.status_code == 415
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nothing-here", "/api/v1/conversations/12/nope", "/api/v2/conversations",
+                                  "/api/"])  # fmt: skip
+def test_an_unknown_api_address_answers_json_problem_details_not_a_debug_page(client, path, settings):
+    settings.DEBUG = True  # what a newcomer runs: Django's debug 404 page used to answer here
+    response = client.get(path)
+    assert response.status_code == 404 and response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == 404 and body["title"] == "Not Found" and "openapi.json" in body["detail"]
+
+
+def test_a_get_with_a_trailing_slash_is_redirected_to_the_route(client):
+    response = client.get("/api/v1/conversations/?limit=5")
+    assert response.status_code == 301 and response["Location"] == "/api/v1/conversations?limit=5"
+    assert client.post("/api/v1/conversations/").status_code == 404  # a change is never redirected
+
+
+def test_every_api_failure_is_problem_details(client):
+    wrong_method = client.delete("/api/v1/conversations")
+    assert wrong_method.status_code == 405 and wrong_method["Allow"] == "GET"
+    assert wrong_method["Content-Type"] == "application/problem+json" and wrong_method.json()["status"] == 405
+    unauthorised = client.get("/api/v1/conversations")
+    assert unauthorised.status_code == 401 and unauthorised.json()["title"] == "Unauthorized"
+
+
+def test_a_crash_in_an_api_view_is_a_logged_json_500(client, api_token, monkeypatch, caplog):
+    from inbox.api import views
+
+    monkeypatch.setattr(views, "conversations_visible_q", lambda user: 1 / 0)
+    response = client.get("/api/v1/conversations", HTTP_AUTHORIZATION=f"Bearer {api_token}")
+    assert response.status_code == 500 and response.json()["status"] == 500
+    assert "ZeroDivisionError" in caplog.text
