@@ -15,7 +15,6 @@ Nothing here decides whether the AI should answer at all; agents/agent.py does, 
 import math
 import re
 import time
-import unicodedata
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
@@ -23,7 +22,7 @@ from django.db.models import Q
 
 from agents.citations import citation_for, markers_strip, text_with_citations
 from agents.embeddings import texts_embed
-from agents.glossary import text_concepts
+from agents.glossary import fold, text_concepts
 from agents.grounding import CHANNEL_LIMITS, NUMBER, article_sentences, asks_for_quantity, grounding_check
 from agents.knowledge import Passage
 from agents.llm import LLMError, chat_completion
@@ -240,8 +239,7 @@ def _focus_rank(*, question: str, passages: list[Passage], language: str) -> lis
 
 
 def _words(text: str, language: str) -> set[str]:
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    words = {w for w in WORD.findall("".join(c for c in folded if not unicodedata.combining(c))) if len(w) >= 3}
+    words = {w for w in WORD.findall(fold(text)) if len(w) >= 3}
     return words | {f"#{concept}" for concept in text_concepts(text, language)}
 
 

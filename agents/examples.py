@@ -10,6 +10,7 @@ The fitted heads live in the process and are refitted when the examples change (
 aggregate query per decision tells).
 """
 
+import functools
 import hashlib
 import json
 import logging
@@ -74,6 +75,12 @@ class DecisionModel:
     urgency_head: LinearHead | None
     centroids: dict[str, np.ndarray]
 
+    @functools.cached_property
+    def _intent_examples(self) -> tuple[np.ndarray, list[str]]:
+        """The intent examples' vectors and labels, picked out once per fitted model (not per message)."""
+        is_intent = np.array([kind == Example.Kind.INTENT for kind in self.kinds], dtype=bool)
+        return self.vectors[is_intent], [label for label, i in zip(self.labels, is_intent, strict=True) if i]
+
     def intents(self, vector: np.ndarray) -> dict[str, float]:
         """P(intent): the linear head's, half and half with the votes of the nearest intent examples.
         Far from every example the head extrapolates ("wie bewerbe ich mich?" came out 0.77 privacy
@@ -81,9 +88,8 @@ class DecisionModel:
         if self.intent_head is None:
             return {}
         head = self.intent_head.predict(vector)
-        is_intent = np.array([kind == Example.Kind.INTENT for kind in self.kinds], dtype=bool)
-        votes = neighbour_votes(self.vectors[is_intent], [lab for lab, i in zip(self.labels, is_intent, strict=True)
-                                                          if i], vector, k=NEIGHBOURS_VOTING)  # fmt: skip
+        vectors, labels = self._intent_examples
+        votes = neighbour_votes(vectors, labels, vector, k=NEIGHBOURS_VOTING)
         return {label: (1 - NEIGHBOUR_SHARE) * p + NEIGHBOUR_SHARE * votes.get(label, 0.0) for label, p in head.items()}
 
     def neighbours(self, vector: np.ndarray, *, k: int = 3) -> list[dict]:

@@ -37,9 +37,10 @@ ENDINGS = {
 }
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
+    """Lower case without accents ("Größe" -> "grosse": casefold already turns ß into ss)."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ß", "ss")
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 class _Language:
@@ -52,7 +53,7 @@ class _Language:
         self.phrases: list[tuple[str, str]] = []
 
     def add(self, term: str, concept: str) -> None:
-        words = WORD.findall(_fold(term))
+        words = WORD.findall(fold(term))
         if len(words) > 1:
             self.phrases.append((" " + " ".join(words), concept))
         elif words:
@@ -66,7 +67,7 @@ class _Language:
         return found
 
     def concepts(self, text: str) -> set[str]:
-        words = WORD.findall(_fold(text))
+        words = WORD.findall(fold(text))
         found: set[str] = set()
         for word in words:
             found |= self._word(word)

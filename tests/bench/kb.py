@@ -34,14 +34,18 @@ class _Rollback(Exception):
     pass
 
 
+def _labelled_questions(name: str) -> tuple[list, list]:
+    found = labelled_set(name)
+    return found["questions"], found["unanswerable"]
+
+
 # name: (what it is, the knowledge base's loader, its answerable and unanswerable questions)
 SETS = {
     "calibration": ("demo articles, calibration questions", demo_kb_load, lambda: (DEMO_QUESTIONS, DEMO_UNANSWERABLE)),
     "held-out": ("demo articles, held-out questions", demo_kb_load,
                  lambda: (DEMO_HELDOUT_QUESTIONS, DEMO_HELDOUT_UNANSWERABLE)),
     **{name: (f"another business's articles ({name})", functools.partial(labelled_kb_load, name),
-              functools.partial(lambda n: (labelled_set(n)["questions"], labelled_set(n)["unanswerable"]), name))
-       for name in OTHER_BUSINESSES},
+              functools.partial(_labelled_questions, name)) for name in OTHER_BUSINESSES},
 }  # fmt: skip
 
 
