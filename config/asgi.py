@@ -31,6 +31,6 @@ application = ProtocolTypeRouter(
 # and the heads in the background now, so the first agent to ask for a draft does not wait for them.
 # Not when pytest imports this module for in-process socket tests (their database is the test's).
 if "pytest" not in sys.modules:
-    from agents.warmup import decisions_warm
+    from agents.warmup import retrieval_warm
 
-    threading.Thread(target=decisions_warm, name="decisions-warm-up", daemon=True).start()
+    threading.Thread(target=retrieval_warm, name="retrieval-warm-up", daemon=True).start()
